@@ -1,0 +1,77 @@
+package io.softnic.verbs;
+
+import io.softnic.cm.CmControl;
+import io.softnic.hostif.DoorbellRing;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The command channel from a verbs context to the device's control plane (the "master"). Only control operations go
+ * through here; the data path (post, doorbell, poll) touches the rings in host memory directly. An embedded engine
+ * implements it with direct calls; an attached tenant implements it over a channel in shared memory.
+ */
+public interface DeviceControl extends AutoCloseable
+{
+    String deviceName();
+
+    IbvDeviceAttr queryDevice();
+
+    int allocPd();
+
+    void deallocPd(int pdn);
+
+    /**
+     * Memory the device can reach: off-heap memory of this process when embedded, a shared-memory mapping when the
+     * tenant lives in another process. Regions to register should come from here.
+     */
+    MemorySegment allocateBuffer(long bytes, long alignment);
+
+    MrKeys regMr(int pdn, MemorySegment memory, int access);
+
+    void deregMr(int lkey);
+
+    CqResources createCq(int cqe, int compVector);
+
+    void destroyCq(int cqn);
+
+    QpResources createQp(int pdn, int sendCqn, int recvCqn, IbvQpCap cap, boolean sqSigAll);
+
+    void modifyQp(int qpn, IbvQpAttr attr, int mask);
+
+    void queryQp(int qpn, IbvQpAttr attr);
+
+    void destroyQp(int qpn);
+
+    DoorbellRing doorbell();
+
+    /**
+     * In INVOKER threading the application's thread drives the device: this runs one duty cycle and returns the work
+     * done. In other modes it returns 0 at once.
+     */
+    int drive();
+
+    CmControl cm();
+
+    @Override
+    void close();
+
+    record MrKeys(int lkey, int rkey, long addr, long length)
+    {
+    }
+
+    record CqResources(int cqn, MemorySegment ring, int capacity)
+    {
+    }
+
+    record QpResources(
+        int qpn,
+        MemorySegment sendRing,
+        int sendCapacity,
+        int sendStride,
+        MemorySegment recvRing,
+        int recvCapacity,
+        int recvStride,
+        IbvQpCap granted)
+    {
+    }
+}

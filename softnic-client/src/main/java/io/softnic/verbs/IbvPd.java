@@ -1,0 +1,59 @@
+package io.softnic.verbs;
+
+import java.lang.foreign.MemorySegment;
+
+/** Protection domain: MRs and QPs of one PD can reach each other, and nothing else. */
+public final class IbvPd implements AutoCloseable
+{
+    private final IbvContext context;
+    private final int handle;
+    private boolean closed;
+
+    IbvPd(final IbvContext context, final int handle)
+    {
+        this.context = context;
+        this.handle = handle;
+    }
+
+    public int handle()
+    {
+        return handle;
+    }
+
+    public IbvContext context()
+    {
+        return context;
+    }
+
+    public IbvMr regMr(final MemorySegment memory, final int access)
+    {
+        IbvAccess.validate(access);
+        if (memory.byteSize() == 0)
+        {
+            throw new VerbsException("cannot register an empty memory region");
+        }
+        return new IbvMr(this, memory, access, context.control().regMr(handle, memory, access));
+    }
+
+    public IbvQp createQp(final IbvQpInitAttr attr)
+    {
+        if (attr.sendCq == null || attr.recvCq == null)
+        {
+            throw new VerbsException("an RC QP needs a send CQ and a receive CQ");
+        }
+        final DeviceControl.QpResources res = context.control().createQp(
+            handle, attr.sendCq.cqn(), attr.recvCq.cqn(), attr.cap, attr.sqSigAll);
+        attr.cap.copyFrom(res.granted());
+        return new IbvQp(this, attr, res);
+    }
+
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            context.control().deallocPd(handle);
+        }
+    }
+}
