@@ -11,13 +11,12 @@ import java.lang.foreign.MemorySegment;
 public final class IbvContext implements AutoCloseable
 {
     private final DeviceControl control;
-    private final RdmaCm cm;
+    private RdmaCm cm;
     private volatile boolean closed;
 
     public IbvContext(final DeviceControl control)
     {
         this.control = control;
-        this.cm = new RdmaCm(this, control.cm());
     }
 
     public String deviceName()
@@ -55,8 +54,12 @@ public final class IbvContext implements AutoCloseable
         return new IbvCq(this, control.createCq(cqe, compVector), compVector);
     }
 
-    public RdmaCm cm()
+    public synchronized RdmaCm cm()
     {
+        if (cm == null)
+        {
+            cm = new RdmaCm(this, control().cm());
+        }
         return cm;
     }
 

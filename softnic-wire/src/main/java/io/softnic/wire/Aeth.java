@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * ACK Extended Transport Header (4 bytes): a syndrome byte and the 24-bit Message Sequence Number.
  *
- * <p>The syndrome (IBTA vol. 1, 9.7.5.1, Table 43) is: bit 7 reserved, bits 6-5 the type, bits 4-0
+ * <p>The syndrome (IBTA vol. 1, chapter 9) is: bit 7 reserved, bits 6-5 the type, bits 4-0
  * a value whose meaning depends on the type: the credit count for an ACK, the RNR timer code for an
  * RNR NAK, the NAK code for a NAK. Here the type is taken as bits 7-5 so a set reserved bit makes
  * the syndrome {@link #TYPE_RESERVED} rather than silently looking valid.
@@ -35,7 +35,8 @@ public final class Aeth extends Flyweight {
     public static final int NAK_INVALID_RD_REQUEST = 4;
 
     /**
-     * RNR NAK timer field encoding (IBTA vol. 1, Table 45), in units of 10 microseconds. Code 0 is
+     * RNR NAK timer field encoding (IBTA vol. 1, chapter 9; same table as rdma-core's
+     * {@code IBV_RNR_TIMER_*} and rxe's {@code rnrnak_usec}), in units of 10 microseconds. Code 0 is
      * the longest wait, not the shortest; the others roughly double every two codes.
      */
     private static final int[] RNR_TIMER_10US = {

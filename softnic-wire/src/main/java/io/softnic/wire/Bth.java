@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Base Transport Header, the 12 bytes that start every InfiniBand transport packet (IBTA vol. 1,
- * 9.2). Layout (big-endian):
+ * chapter 9). Layout (big-endian):
  * <pre>
  *  0      opcode
  *  1      SE(7) M(6) PadCnt(5-4) TVer(3-0)

@@ -109,6 +109,17 @@ public abstract class Flyweight {
         putU8(index, (getU8(index) & ~mask) | ((value << shift) & mask));
     }
 
+    /** Bit field of {@code width} bits starting {@code shift} bits above the LSB of the big-endian u32 at {@code index}. */
+    protected final int getBits32(final int index, final int shift, final int width) {
+        return (int) ((getU32(index) >>> shift) & ((1L << width) - 1));
+    }
+
+    /** Read-modify-write of a bit field within the big-endian u32 at {@code index}. */
+    protected final void putBits32(final int index, final int shift, final int width, final int value) {
+        final int mask = (int) (((1L << width) - 1) << shift);
+        putI32(index, (getI32(index) & ~mask) | ((value << shift) & mask));
+    }
+
     protected final boolean getBit(final int index, final int bit) {
         return (getU8(index) & (1 << bit)) != 0;
     }

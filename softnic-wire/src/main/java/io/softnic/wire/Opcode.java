@@ -2,7 +2,7 @@ package io.softnic.wire;
 
 /**
  * BTH opcodes of the Reliable Connection and Unreliable Datagram transports (IBTA vol. 1,
- * 9.2.3 / Table 38), with a table describing which extension headers follow the BTH.
+ * chapter 9), with a table describing which extension headers follow the BTH.
  *
  * <p>Extension headers always appear in this order after the BTH:
  * DETH, RETH or AtomicETH, AETH, AtomicAckETH, ImmDt or IETH. Offsets returned here are from the

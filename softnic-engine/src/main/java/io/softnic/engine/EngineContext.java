@@ -1,0 +1,345 @@
+package io.softnic.engine;
+
+import io.softnic.engine.fault.FaultInjector;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** Everything an engine is configured with, in one typed object. Setters chain; {@link #conclude()} validates. */
+public final class EngineContext
+{
+    private String name = "softnic0";
+    private final List<InetAddress> ports = new ArrayList<>();
+    private int udpPort = 4791;
+    private ThreadingMode threadingMode = ThreadingMode.SHARED;
+    private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(10, 20, 1_000, 100_000);
+    private NanoClock clock = SystemNanoClock.INSTANCE;
+    private int maxQps = 4096;
+    private int maxCqs = 4096;
+    private int maxMrs = 4096;
+    private int maxPds = 1024;
+    private int maxQpWr = 16384;
+    private int maxSge = 16;
+    private int maxCqe = 1 << 20;
+    private int maxInlineData = 1024;
+    private int maxRdAtomic = 16;
+    private int numCompVectors = Runtime.getRuntime().availableProcessors();
+    private int rxBufferCount = 1024;
+    private int rxBatch = 64;
+    private int txBatch = 64;
+    private int maxUnackedPackets = 512;
+    private int ackRequestInterval = 32;
+    private int ackCoalesceCount = 16;
+    private Path countersFile;
+    private FaultInjector.Config faults = FaultInjector.Config.NONE;
+
+    public EngineContext conclude()
+    {
+        if (ports.isEmpty())
+        {
+            port("127.0.0.1");
+        }
+        require(udpPort > 0 && udpPort < 65536, "udp port " + udpPort + " out of range 1..65535");
+        require(maxQps > 0 && maxQps <= (1 << 20), "maxQps " + maxQps + " out of range 1..2^20");
+        require(maxQpWr > 0 && maxQpWr <= (1 << 20), "maxQpWr out of range");
+        require(maxSge > 0 && maxSge <= 255, "maxSge out of range 1..255");
+        require(maxRdAtomic > 0 && maxRdAtomic <= 255, "maxRdAtomic out of range 1..255");
+        require(rxBufferCount >= rxBatch && rxBatch > 0, "rxBufferCount must be >= rxBatch > 0");
+        require(numCompVectors > 0 && numCompVectors < 255, "numCompVectors out of range 1..254");
+        require(maxUnackedPackets > 0 && maxUnackedPackets < (1 << 22), "maxUnackedPackets out of range");
+        return this;
+    }
+
+    private static void require(final boolean ok, final String message)
+    {
+        if (!ok)
+        {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public EngineContext name(final String name)
+    {
+        this.name = name;
+        return this;
+    }
+
+    public List<InetAddress> ports()
+    {
+        return ports;
+    }
+
+    /** Adds a port: an IPv4 address (its GID) the engine binds its RoCEv2 UDP socket to. */
+    public EngineContext port(final String address)
+    {
+        try
+        {
+            ports.add(InetAddress.getByName(address));
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new IllegalArgumentException("bad port address " + address, ex);
+        }
+        return this;
+    }
+
+    public int udpPort()
+    {
+        return udpPort;
+    }
+
+    public EngineContext udpPort(final int udpPort)
+    {
+        this.udpPort = udpPort;
+        return this;
+    }
+
+    public ThreadingMode threadingMode()
+    {
+        return threadingMode;
+    }
+
+    public EngineContext threadingMode(final ThreadingMode mode)
+    {
+        this.threadingMode = mode;
+        return this;
+    }
+
+    public Supplier<IdleStrategy> idleStrategy()
+    {
+        return idleStrategy;
+    }
+
+    public EngineContext idleStrategy(final Supplier<IdleStrategy> idleStrategy)
+    {
+        this.idleStrategy = idleStrategy;
+        return this;
+    }
+
+    public NanoClock clock()
+    {
+        return clock;
+    }
+
+    public EngineContext clock(final NanoClock clock)
+    {
+        this.clock = clock;
+        return this;
+    }
+
+    public int maxQps()
+    {
+        return maxQps;
+    }
+
+    public EngineContext maxQps(final int v)
+    {
+        maxQps = v;
+        return this;
+    }
+
+    public int maxCqs()
+    {
+        return maxCqs;
+    }
+
+    public EngineContext maxCqs(final int v)
+    {
+        maxCqs = v;
+        return this;
+    }
+
+    public int maxMrs()
+    {
+        return maxMrs;
+    }
+
+    public EngineContext maxMrs(final int v)
+    {
+        maxMrs = v;
+        return this;
+    }
+
+    public int maxPds()
+    {
+        return maxPds;
+    }
+
+    public EngineContext maxPds(final int v)
+    {
+        maxPds = v;
+        return this;
+    }
+
+    public int maxQpWr()
+    {
+        return maxQpWr;
+    }
+
+    public EngineContext maxQpWr(final int v)
+    {
+        maxQpWr = v;
+        return this;
+    }
+
+    public int maxSge()
+    {
+        return maxSge;
+    }
+
+    public EngineContext maxSge(final int v)
+    {
+        maxSge = v;
+        return this;
+    }
+
+    public int maxCqe()
+    {
+        return maxCqe;
+    }
+
+    public EngineContext maxCqe(final int v)
+    {
+        maxCqe = v;
+        return this;
+    }
+
+    public int maxInlineData()
+    {
+        return maxInlineData;
+    }
+
+    public EngineContext maxInlineData(final int v)
+    {
+        maxInlineData = v;
+        return this;
+    }
+
+    public int maxRdAtomic()
+    {
+        return maxRdAtomic;
+    }
+
+    public EngineContext maxRdAtomic(final int v)
+    {
+        maxRdAtomic = v;
+        return this;
+    }
+
+    public int numCompVectors()
+    {
+        return numCompVectors;
+    }
+
+    public EngineContext numCompVectors(final int v)
+    {
+        numCompVectors = v;
+        return this;
+    }
+
+    public int rxBufferCount()
+    {
+        return rxBufferCount;
+    }
+
+    public EngineContext rxBufferCount(final int v)
+    {
+        rxBufferCount = v;
+        return this;
+    }
+
+    public int rxBatch()
+    {
+        return rxBatch;
+    }
+
+    public EngineContext rxBatch(final int v)
+    {
+        rxBatch = v;
+        return this;
+    }
+
+    public int txBatch()
+    {
+        return txBatch;
+    }
+
+    public EngineContext txBatch(final int v)
+    {
+        txBatch = v;
+        return this;
+    }
+
+    /** Packets a QP may have sent and not yet seen acknowledged. */
+    public int maxUnackedPackets()
+    {
+        return maxUnackedPackets;
+    }
+
+    public EngineContext maxUnackedPackets(final int v)
+    {
+        maxUnackedPackets = v;
+        return this;
+    }
+
+    /** The requester sets AckReq on the last packet of a message and on every n-th packet of a long one. */
+    public int ackRequestInterval()
+    {
+        return ackRequestInterval;
+    }
+
+    public EngineContext ackRequestInterval(final int v)
+    {
+        ackRequestInterval = v;
+        return this;
+    }
+
+    /** The responder acknowledges at the latest after this many packets without AckReq. */
+    public int ackCoalesceCount()
+    {
+        return ackCoalesceCount;
+    }
+
+    public EngineContext ackCoalesceCount(final int v)
+    {
+        ackCoalesceCount = v;
+        return this;
+    }
+
+    /** Where the counters live so another process ({@code softnic stat}) can read them; null keeps them private. */
+    public Path countersFile()
+    {
+        return countersFile;
+    }
+
+    public EngineContext countersFile(final Path file)
+    {
+        countersFile = file;
+        return this;
+    }
+
+    public FaultInjector.Config faults()
+    {
+        return faults;
+    }
+
+    /** Debug option: drop, duplicate, reorder and corrupt received packets at the given rates. */
+    public EngineContext faults(final FaultInjector.Config faults)
+    {
+        this.faults = faults;
+        return this;
+    }
+}

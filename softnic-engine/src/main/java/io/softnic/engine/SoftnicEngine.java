@@ -1,0 +1,243 @@
+package io.softnic.engine;
+
+import io.softnic.engine.bus.BusInterface;
+import io.softnic.engine.cm.ConnectionManager;
+import io.softnic.engine.control.ControlPlane;
+import io.softnic.engine.counters.EngineCounters;
+import io.softnic.engine.fault.FaultInjector;
+import io.softnic.engine.pipeline.PacketSink;
+import io.softnic.engine.pipeline.RxBufferPool;
+import io.softnic.engine.pipeline.RxPipeline;
+import io.softnic.engine.pipeline.TxPipeline;
+import io.softnic.engine.port.UdpPort;
+import io.softnic.engine.rc.QueuePair;
+import io.softnic.verbs.IbvContext;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A softnic device: its ports, one TX and one RX pipeline for all of them, the control plane and the connection
+ * manager, run by agents in the chosen threading mode. {@link #open()} gives an application in this process a verbs
+ * context on it.
+ */
+public final class SoftnicEngine implements AutoCloseable
+{
+    private final EngineContext ctx;
+    private final EngineCounters counters;
+    private final UdpPort[] ports;
+    private final ControlPlane control;
+    private final TxPipeline tx;
+    private final RxPipeline rx;
+    private final ConnectionManager cm;
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final AgentInvoker invoker;
+    private final ReentrantLock invokerLock = new ReentrantLock();
+    private final AtomicLong errors = new AtomicLong();
+    private volatile boolean closed;
+
+    private SoftnicEngine(final EngineContext ctx)
+    {
+        this.ctx = ctx;
+        this.counters = EngineCounters.create(ctx.countersFile());
+        final List<UdpPort> opened = new ArrayList<>();
+        try
+        {
+            for (int i = 0; i < ctx.ports().size(); i++)
+            {
+                opened.add(new UdpPort(i, ctx.ports().get(i), ctx.udpPort(), counters));
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            opened.forEach(UdpPort::close);
+            counters.close();
+            throw ex;
+        }
+        this.ports = opened.toArray(new UdpPort[0]);
+        final BusInterface bus = new BusInterface(ctx.maxMrs(), counters);
+        this.control = new ControlPlane(ctx, bus, counters, ports, this::drive);
+        final PacketSink sink = new PacketSink()
+        {
+            @Override
+            public void send(final QueuePair qp, final MemorySegment frame, final int length)
+            {
+                if (!ports[qp.portIndex()].send(frame.asByteBuffer().limit(length), qp.qpn(), qp.destination()))
+                {
+                    counters.increment(EngineCounters.TX_SEND_ERRORS);
+                }
+            }
+
+            @Override
+            public int sourceIpv4(final QueuePair qp)
+            {
+                return ports[qp.portIndex()].ipv4();
+            }
+
+            @Override
+            public int sourceUdpPort(final QueuePair qp)
+            {
+                return qp.sourceUdpPort();
+            }
+        };
+        this.cm = new ConnectionManager(ctx, control, ports, counters, this::idleWhileWaiting);
+        control.cm(cm);
+        this.tx = new TxPipeline(control.scheduler(), sink, 16, ctx.txBatch(), ctx.clock(),
+            visitor -> control.forEachQp(visitor::visit));
+        this.rx = new RxPipeline(ports, new RxBufferPool(ctx.rxBufferCount()), ctx.rxBatch(), ctx.udpPort(),
+            control::qp, control.scheduler(), cm, counters, new FaultInjector(ctx.faults()));
+
+        final Agent[] agents = {rx, tx, cm};
+        switch (ctx.threadingMode())
+        {
+            case DEDICATED ->
+            {
+                for (final Agent agent : agents)
+                {
+                    runners.add(new AgentRunner(ctx.idleStrategy().get(), this::onError, null, agent));
+                }
+                invoker = null;
+            }
+            case SHARED ->
+            {
+                runners.add(new AgentRunner(ctx.idleStrategy().get(), this::onError, null,
+                    new CompositeAgent(agents)));
+                invoker = null;
+            }
+            default ->
+            {
+                invoker = new AgentInvoker(this::onError, null, new CompositeAgent(agents));
+                invoker.start();
+            }
+        }
+        for (final AgentRunner runner : runners)
+        {
+            AgentRunner.startOnThread(runner);
+        }
+    }
+
+    /** Starts an engine: binds its ports and starts its agents. Fails with a clear message if a port is taken. */
+    public static SoftnicEngine launch(final EngineContext ctx)
+    {
+        return new SoftnicEngine(ctx.conclude());
+    }
+
+    /** A verbs context on this device for code in this process. */
+    public IbvContext open()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("engine " + ctx.name() + " is closed");
+        }
+        return new IbvContext(control.embeddedDevice());
+    }
+
+    public EngineCounters counters()
+    {
+        return counters;
+    }
+
+    public EngineContext context()
+    {
+        return ctx;
+    }
+
+    public ControlPlane controlPlane()
+    {
+        return control;
+    }
+
+    public RxPipeline rxPipeline()
+    {
+        return rx;
+    }
+
+    public UdpPort port(final int index)
+    {
+        return ports[index];
+    }
+
+    public int portCount()
+    {
+        return ports.length;
+    }
+
+    /** Errors the agents hit and survived (each also logged). */
+    public long errors()
+    {
+        return errors.get();
+    }
+
+    /** INVOKER mode: one duty cycle on the caller's thread (one caller at a time); 0 in the other modes. */
+    public int drive()
+    {
+        if (invoker == null || closed || !invokerLock.tryLock())
+        {
+            return 0;
+        }
+        try
+        {
+            return invoker.invoke();
+        }
+        finally
+        {
+            invokerLock.unlock();
+        }
+    }
+
+    /** How blocking control calls wait: drive the device in INVOKER mode, otherwise sleep briefly. */
+    private void idleWhileWaiting()
+    {
+        if (invoker != null && drive() > 0)
+        {
+            return;
+        }
+        Thread.onSpinWait();
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+    }
+
+    private void onError(final Throwable t)
+    {
+        errors.incrementAndGet();
+        System.err.println("softnic[" + ctx.name() + "]: agent error (engine continues): " + t);
+        t.printStackTrace(System.err);
+    }
+
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        for (final AgentRunner runner : runners)
+        {
+            runner.close();
+        }
+        if (invoker != null)
+        {
+            invokerLock.lock();
+            try
+            {
+                invoker.close();
+            }
+            finally
+            {
+                invokerLock.unlock();
+            }
+        }
+        for (final UdpPort port : ports)
+        {
+            port.close();
+        }
+        counters.close();
+    }
+}

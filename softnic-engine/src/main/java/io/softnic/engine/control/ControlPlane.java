@@ -1,0 +1,646 @@
+package io.softnic.engine.control;
+
+import io.softnic.cm.CmControl;
+import io.softnic.engine.EngineContext;
+import io.softnic.engine.bus.BusInterface;
+import io.softnic.engine.bus.MemoryRegion;
+import io.softnic.engine.completion.CompletionQueue;
+import io.softnic.engine.counters.EngineCounters;
+import io.softnic.engine.port.UdpPort;
+import io.softnic.engine.rc.QueuePair;
+import io.softnic.engine.rc.Transport;
+import io.softnic.engine.sched.Scheduler;
+import io.softnic.hostif.Cqe;
+import io.softnic.hostif.DoorbellRing;
+import io.softnic.hostif.HostRing;
+import io.softnic.hostif.RecvWqe;
+import io.softnic.hostif.SendWqe;
+import io.softnic.verbs.DeviceControl;
+import io.softnic.verbs.IbvAccess;
+import io.softnic.verbs.IbvDeviceAttr;
+import io.softnic.verbs.IbvMtu;
+import io.softnic.verbs.IbvQpAttr;
+import io.softnic.verbs.IbvQpAttrMask;
+import io.softnic.verbs.IbvQpCap;
+import io.softnic.verbs.IbvQpState;
+import io.softnic.verbs.VerbsException;
+import io.softnic.wire.Psn;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+
+/**
+ * The master: the device's control plane. Creates and destroys PDs, MRs, CQs and QPs within the engine's limits,
+ * validates QP state transitions as ibverbs does, and publishes resources to the pipelines through lock-free tables.
+ * Control operations serialize on the control plane; the data path never takes its lock.
+ */
+public final class ControlPlane
+{
+    public static final int QPN_BASE = 16;
+
+    private final EngineContext ctx;
+    private final BusInterface bus;
+    private final EngineCounters counters;
+    private final Transport transport;
+    private final UdpPort[] ports;
+    private final Scheduler scheduler;
+    private final DoorbellRing doorbell;
+    private final AtomicReferenceArray<QueuePair> qps;
+    private final AtomicReferenceArray<CompletionQueue> cqs;
+    private final byte[] mrGenerations;
+    private final BitSet pds = new BitSet();
+    private final Arena arena = Arena.ofShared();
+    private final IntSupplier invoker;
+    private int pdCount;
+    private int qpCount;
+    private int cqCount;
+    private int mrCount;
+    private CmControl cm;
+
+    public ControlPlane(
+        final EngineContext ctx,
+        final BusInterface bus,
+        final EngineCounters counters,
+        final UdpPort[] ports,
+        final IntSupplier invoker)
+    {
+        this.ctx = ctx;
+        this.bus = bus;
+        this.counters = counters;
+        this.ports = ports;
+        this.invoker = invoker;
+        this.qps = new AtomicReferenceArray<>(ctx.maxQps());
+        this.cqs = new AtomicReferenceArray<>(ctx.maxCqs());
+        this.mrGenerations = new byte[ctx.maxMrs()];
+        final int doorbellCapacity = Integer.highestOneBit(ctx.maxQps() * 2 - 1);
+        this.doorbell = new DoorbellRing(arena.allocate(DoorbellRing.bytesFor(doorbellCapacity), 64), doorbellCapacity);
+        this.scheduler = new Scheduler(ctx.maxQps(), doorbell, this::qp, counters);
+        this.transport = new Transport(ctx, bus, counters, scheduler::schedule);
+    }
+
+    public Scheduler scheduler()
+    {
+        return scheduler;
+    }
+
+    public DoorbellRing doorbell()
+    {
+        return doorbell;
+    }
+
+    public void cm(final CmControl cm)
+    {
+        this.cm = cm;
+    }
+
+    /** Lock-free lookup for the pipelines; null if no such QP. */
+    public QueuePair qp(final int qpn)
+    {
+        final int index = qpn - QPN_BASE;
+        return index >= 0 && index < qps.length() ? qps.get(index) : null;
+    }
+
+    /** Visits every live QP (timer scans); the visitor takes each QP's own lock as needed. */
+    public void forEachQp(final Consumer<QueuePair> visitor)
+    {
+        for (int i = 0, n = qps.length(); i < n; i++)
+        {
+            final QueuePair qp = qps.getPlain(i);
+            if (qp != null)
+            {
+                visitor.accept(qp);
+            }
+        }
+    }
+
+    public IbvDeviceAttr queryDevice()
+    {
+        return new IbvDeviceAttr(ctx.name(), ctx.maxQps(), ctx.maxQpWr(), ctx.maxSge(), ctx.maxCqs(), ctx.maxCqe(),
+            ctx.maxMrs(), Long.MAX_VALUE, ctx.maxPds(), ctx.maxRdAtomic(), ctx.maxRdAtomic(), ctx.maxInlineData(),
+            ctx.numCompVectors(), ports.length, ports[0].ipv4());
+    }
+
+    public synchronized int allocPd()
+    {
+        if (pdCount >= ctx.maxPds())
+        {
+            throw new VerbsException("out of protection domains (limit " + ctx.maxPds() + ")");
+        }
+        final int pdn = pds.nextClearBit(1);
+        pds.set(pdn);
+        pdCount++;
+        return pdn;
+    }
+
+    public synchronized void deallocPd(final int pdn)
+    {
+        checkPd(pdn);
+        for (int i = 0; i < qps.length(); i++)
+        {
+            final QueuePair qp = qps.get(i);
+            if (qp != null && qp.pdn() == pdn)
+            {
+                throw new VerbsException("PD " + pdn + " still has QP " + qp.qpn() + " (EBUSY)");
+            }
+        }
+        for (int i = 0; i < bus.capacity(); i++)
+        {
+            if (!bus.slotFree(i))
+            {
+                final MemoryRegion mr = bus.lookup(BusInterface.keyOf(i, mrGenerations[i]));
+                if (mr != null && mr.pdn() == pdn)
+                {
+                    throw new VerbsException("PD " + pdn + " still has MR with lkey 0x" + Integer.toHexString(mr.key()) +
+                        " (EBUSY)");
+                }
+            }
+        }
+        pds.clear(pdn);
+        pdCount--;
+    }
+
+    private void checkPd(final int pdn)
+    {
+        if (pdn <= 0 || !pds.get(pdn))
+        {
+            throw new VerbsException("no protection domain " + pdn);
+        }
+    }
+
+    public synchronized DeviceControl.MrKeys regMr(final int pdn, final MemorySegment memory, final int access)
+    {
+        checkPd(pdn);
+        IbvAccess.validate(access);
+        if (!memory.isNative())
+        {
+            throw new VerbsException("memory regions must be off-heap (native) memory segments");
+        }
+        if (mrCount >= ctx.maxMrs())
+        {
+            throw new VerbsException("out of memory regions (limit " + ctx.maxMrs() + ")");
+        }
+        for (int i = 0; i < bus.capacity(); i++)
+        {
+            // index 0 is skipped so that key 0 never names a region
+            if (i > 0 && bus.slotFree(i))
+            {
+                final int key = BusInterface.keyOf(i, ++mrGenerations[i]);
+                bus.publish(i, new MemoryRegion(key, pdn, memory.address(), access, memory));
+                mrCount++;
+                return new DeviceControl.MrKeys(key, key, memory.address(), memory.byteSize());
+            }
+        }
+        throw new VerbsException("out of memory regions");
+    }
+
+    public synchronized void deregMr(final int lkey)
+    {
+        if (bus.remove(lkey) == null)
+        {
+            throw new VerbsException("no memory region with lkey 0x" + Integer.toHexString(lkey));
+        }
+        mrCount--;
+    }
+
+    public synchronized DeviceControl.CqResources createCq(final int cqe, final int compVector)
+    {
+        if (cqe <= 0 || cqe > ctx.maxCqe())
+        {
+            throw new VerbsException("CQ size " + cqe + " out of range 1.." + ctx.maxCqe());
+        }
+        if (compVector < 0 || compVector >= ctx.numCompVectors())
+        {
+            throw new VerbsException("completion vector " + compVector + " out of range 0.." + (ctx.numCompVectors() - 1));
+        }
+        if (cqCount >= ctx.maxCqs())
+        {
+            throw new VerbsException("out of CQs (limit " + ctx.maxCqs() + ")");
+        }
+        final int capacity = HostRing.roundUpToPowerOfTwo(cqe);
+        final MemorySegment ring = Arena.ofAuto().allocate(HostRing.bytesFor(Cqe.LENGTH, capacity), 64);
+        for (int i = 0; i < cqs.length(); i++)
+        {
+            if (cqs.get(i) == null)
+            {
+                final int cqn = i + 1;
+                cqs.set(i, new CompletionQueue(cqn, compVector, new HostRing(ring, Cqe.LENGTH, capacity), counters));
+                cqCount++;
+                return new DeviceControl.CqResources(cqn, ring, capacity);
+            }
+        }
+        throw new VerbsException("out of CQs");
+    }
+
+    private CompletionQueue cq(final int cqn)
+    {
+        final CompletionQueue cq = cqn > 0 && cqn <= cqs.length() ? cqs.get(cqn - 1) : null;
+        if (cq == null)
+        {
+            throw new VerbsException("no CQ " + cqn);
+        }
+        return cq;
+    }
+
+    public synchronized void destroyCq(final int cqn)
+    {
+        final CompletionQueue cq = cq(cqn);
+        for (int i = 0; i < qps.length(); i++)
+        {
+            final QueuePair qp = qps.get(i);
+            if (qp != null && (qp.sendCq() == cq || qp.recvCq() == cq))
+            {
+                throw new VerbsException("CQ " + cqn + " is still used by QP " + qp.qpn() + " (EBUSY)");
+            }
+        }
+        cqs.set(cqn - 1, null);
+        cqCount--;
+    }
+
+    public synchronized DeviceControl.QpResources createQp(
+        final int pdn, final int sendCqn, final int recvCqn, final IbvQpCap cap, final boolean sqSigAll)
+    {
+        checkPd(pdn);
+        final CompletionQueue sendCq = cq(sendCqn);
+        final CompletionQueue recvCq = cq(recvCqn);
+        check(cap.maxSendWr > 0 && cap.maxSendWr <= ctx.maxQpWr(), "max_send_wr " + cap.maxSendWr + " out of range 1.." + ctx.maxQpWr());
+        check(cap.maxRecvWr > 0 && cap.maxRecvWr <= ctx.maxQpWr(), "max_recv_wr " + cap.maxRecvWr + " out of range 1.." + ctx.maxQpWr());
+        check(cap.maxSendSge >= 0 && cap.maxSendSge <= ctx.maxSge(), "max_send_sge " + cap.maxSendSge + " out of range 0.." + ctx.maxSge());
+        check(cap.maxRecvSge >= 0 && cap.maxRecvSge <= ctx.maxSge(), "max_recv_sge " + cap.maxRecvSge + " out of range 0.." + ctx.maxSge());
+        check(cap.maxInlineData >= 0 && cap.maxInlineData <= ctx.maxInlineData(),
+            "max_inline_data " + cap.maxInlineData + " out of range 0.." + ctx.maxInlineData());
+        if (qpCount >= ctx.maxQps())
+        {
+            throw new VerbsException("out of QPs (limit " + ctx.maxQps() + ")");
+        }
+        final int sendCapacity = HostRing.roundUpToPowerOfTwo(cap.maxSendWr);
+        final int sendStride = SendWqe.stride(Math.max(1, cap.maxSendSge), cap.maxInlineData);
+        final int recvCapacity = HostRing.roundUpToPowerOfTwo(cap.maxRecvWr);
+        final int recvStride = RecvWqe.stride(Math.max(1, cap.maxRecvSge));
+        final IbvQpCap granted = new IbvQpCap();
+        granted.maxSendWr = sendCapacity;
+        granted.maxRecvWr = recvCapacity;
+        granted.maxSendSge = Math.max(1, cap.maxSendSge);
+        granted.maxRecvSge = Math.max(1, cap.maxRecvSge);
+        granted.maxInlineData = Math.min(ctx.maxInlineData(), sendStride - SendWqe.HEADER_LENGTH);
+        final Arena memory = Arena.ofAuto();
+        final MemorySegment sendRing = memory.allocate(HostRing.bytesFor(sendStride, sendCapacity), 64);
+        final MemorySegment recvRing = memory.allocate(HostRing.bytesFor(recvStride, recvCapacity), 64);
+        for (int i = 0; i < qps.length(); i++)
+        {
+            if (qps.get(i) == null)
+            {
+                final int qpn = QPN_BASE + i;
+                final QueuePair qp = new QueuePair(qpn, pdn, sendCq, recvCq, sqSigAll,
+                    new HostRing(sendRing, sendStride, sendCapacity), new HostRing(recvRing, recvStride, recvCapacity),
+                    granted.maxSendSge, granted.maxRecvSge, granted.maxInlineData, transport);
+                qps.set(i, qp);
+                qpCount++;
+                return new DeviceControl.QpResources(qpn, sendRing, sendCapacity, sendStride, recvRing, recvCapacity,
+                    recvStride, granted);
+            }
+        }
+        throw new VerbsException("out of QPs");
+    }
+
+    private static void check(final boolean ok, final String message)
+    {
+        if (!ok)
+        {
+            throw new VerbsException(message);
+        }
+    }
+
+    private QueuePair liveQp(final int qpn)
+    {
+        final QueuePair qp = qp(qpn);
+        if (qp == null)
+        {
+            throw new VerbsException("no QP " + qpn);
+        }
+        return qp;
+    }
+
+    /** ibv_modify_qp for RC: checks the transition and its required attributes, then applies them. */
+    public void modifyQp(final int qpn, final IbvQpAttr attr, final int mask)
+    {
+        final QueuePair qp = liveQp(qpn);
+        synchronized (qp)
+        {
+            final IbvQpState current = qp.state();
+            if ((mask & IbvQpAttrMask.CUR_STATE) != 0 && attr.curQpState != current)
+            {
+                throw new VerbsException("QP " + qpn + " is in " + current + ", not cur_qp_state " + attr.curQpState);
+            }
+            final IbvQpState target = (mask & IbvQpAttrMask.STATE) != 0 ? attr.qpState : current;
+            switch (target)
+            {
+                case RESET -> qp.toReset();
+                case ERR -> qp.toError();
+                case INIT -> toInit(qp, current, attr, mask);
+                case RTR -> toRtr(qp, current, attr, mask);
+                case RTS -> toRts(qp, current, attr, mask);
+                default -> throw new VerbsException("QP state " + target + " is not supported by softnic (RC: RESET, " +
+                    "INIT, RTR, RTS, ERR)");
+            }
+        }
+        scheduler.schedule(qp);
+    }
+
+    private static void requireMask(final int mask, final int required, final String transition)
+    {
+        final int missing = required & ~mask;
+        if (missing != 0)
+        {
+            throw new VerbsException(transition + " requires attribute mask bits 0x" + Integer.toHexString(required) +
+                "; missing 0x" + Integer.toHexString(missing) + " (" + maskNames(missing) + ")");
+        }
+    }
+
+    private static String maskNames(final int bits)
+    {
+        final String[] names = {"STATE", "CUR_STATE", "EN_SQD_ASYNC_NOTIFY", "ACCESS_FLAGS", "PKEY_INDEX", "PORT",
+            "QKEY", "AV", "PATH_MTU", "TIMEOUT", "RETRY_CNT", "RNR_RETRY", "RQ_PSN", "MAX_QP_RD_ATOMIC", "ALT_PATH",
+            "MIN_RNR_TIMER", "SQ_PSN", "MAX_DEST_RD_ATOMIC", "PATH_MIG_STATE", "CAP", "DEST_QPN"};
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < names.length; i++)
+        {
+            if ((bits & (1 << i)) != 0)
+            {
+                sb.append(sb.isEmpty() ? "" : "|").append(names[i]);
+            }
+        }
+        return sb.toString();
+    }
+
+    private void toInit(final QueuePair qp, final IbvQpState current, final IbvQpAttr attr, final int mask)
+    {
+        if (current == IbvQpState.RESET)
+        {
+            requireMask(mask, IbvQpAttrMask.RC_RESET_TO_INIT, "RESET->INIT");
+        }
+        else if (current != IbvQpState.INIT)
+        {
+            throw new VerbsException("QP " + qp.qpn() + " cannot go from " + current + " to INIT");
+        }
+        if ((mask & IbvQpAttrMask.PORT) != 0)
+        {
+            portIndex(attr.portNum);
+        }
+        if ((mask & IbvQpAttrMask.PKEY_INDEX) != 0 && attr.pkeyIndex != 0)
+        {
+            throw new VerbsException("P_Key index " + attr.pkeyIndex + " does not exist (the table has the default " +
+                "P_Key 0xFFFF at index 0)");
+        }
+        if ((mask & IbvQpAttrMask.ACCESS_FLAGS) != 0)
+        {
+            IbvAccess.validate(attr.qpAccessFlags & ~IbvAccess.LOCAL_WRITE | IbvAccess.LOCAL_WRITE);
+            qp.accessFlags(attr.qpAccessFlags);
+        }
+        qp.toInit();
+    }
+
+    private int portIndex(final int portNum)
+    {
+        if (portNum < 1 || portNum > ports.length)
+        {
+            throw new VerbsException("port " + portNum + " does not exist (the device has " + ports.length + ")");
+        }
+        return portNum - 1;
+    }
+
+    private void toRtr(final QueuePair qp, final IbvQpState current, final IbvQpAttr attr, final int mask)
+    {
+        if (current != IbvQpState.INIT)
+        {
+            throw new VerbsException("QP " + qp.qpn() + " cannot go from " + current + " to RTR (only from INIT)");
+        }
+        requireMask(mask, IbvQpAttrMask.RC_INIT_TO_RTR, "INIT->RTR");
+        final int mtu = IbvMtu.bytes(attr.pathMtu);
+        check(attr.destQpNum > 0 && attr.destQpNum <= Psn.MASK, "dest_qp_num " + attr.destQpNum + " out of range");
+        check(attr.maxDestRdAtomic >= 0 && attr.maxDestRdAtomic <= ctx.maxRdAtomic(),
+            "max_dest_rd_atomic " + attr.maxDestRdAtomic + " out of range 0.." + ctx.maxRdAtomic());
+        check(attr.minRnrTimer >= 0 && attr.minRnrTimer <= 31, "min_rnr_timer " + attr.minRnrTimer + " out of range 0..31");
+        check(attr.ahAttr.dgidIpv4 != 0, "the address vector has no destination GID");
+        final int portIndex = portIndex(attr.ahAttr.portNum == 0 ? 1 : attr.ahAttr.portNum);
+        qp.pathMtu(mtu);
+        qp.applyPath(attr.destQpNum, attr.ahAttr.dgidIpv4, attr.ahAttr.dport, portIndex,
+            ports[portIndex].sourcePortFor(qp.qpn()));
+        if ((mask & IbvQpAttrMask.ACCESS_FLAGS) != 0)
+        {
+            qp.accessFlags(attr.qpAccessFlags);
+        }
+        qp.toRtr(attr.rqPsn & Psn.MASK, attr.maxDestRdAtomic, attr.minRnrTimer);
+    }
+
+    private void toRts(final QueuePair qp, final IbvQpState current, final IbvQpAttr attr, final int mask)
+    {
+        checkRetryAttrs(attr, mask);
+        if (current == IbvQpState.RTS)
+        {
+            qp.retune(
+                (mask & IbvQpAttrMask.TIMEOUT) != 0 ? attr.timeout : qp.timeoutCode(),
+                (mask & IbvQpAttrMask.RETRY_CNT) != 0 ? attr.retryCnt : qp.retryCnt(),
+                (mask & IbvQpAttrMask.RNR_RETRY) != 0 ? attr.rnrRetry : qp.rnrRetry(),
+                (mask & IbvQpAttrMask.MIN_RNR_TIMER) != 0 ? attr.minRnrTimer : qp.minRnrTimer());
+            return;
+        }
+        if (current != IbvQpState.RTR)
+        {
+            throw new VerbsException("QP " + qp.qpn() + " cannot go from " + current + " to RTS (only from RTR)");
+        }
+        requireMask(mask, IbvQpAttrMask.RC_RTR_TO_RTS, "RTR->RTS");
+        check(attr.maxRdAtomic >= 0 && attr.maxRdAtomic <= ctx.maxRdAtomic(),
+            "max_rd_atomic " + attr.maxRdAtomic + " out of range 0.." + ctx.maxRdAtomic());
+        qp.toRts(attr.sqPsn & Psn.MASK, attr.timeout, attr.retryCnt, attr.rnrRetry, Math.max(1, attr.maxRdAtomic));
+    }
+
+    private static void checkRetryAttrs(final IbvQpAttr attr, final int mask)
+    {
+        if ((mask & IbvQpAttrMask.TIMEOUT) != 0)
+        {
+            check(attr.timeout >= 0 && attr.timeout <= 31, "timeout " + attr.timeout + " out of range 0..31");
+        }
+        if ((mask & IbvQpAttrMask.RETRY_CNT) != 0)
+        {
+            check(attr.retryCnt >= 0 && attr.retryCnt <= 7, "retry_cnt " + attr.retryCnt + " out of range 0..7");
+        }
+        if ((mask & IbvQpAttrMask.RNR_RETRY) != 0)
+        {
+            check(attr.rnrRetry >= 0 && attr.rnrRetry <= 7, "rnr_retry " + attr.rnrRetry + " out of range 0..7");
+        }
+        if ((mask & IbvQpAttrMask.MIN_RNR_TIMER) != 0)
+        {
+            check(attr.minRnrTimer >= 0 && attr.minRnrTimer <= 31, "min_rnr_timer out of range 0..31");
+        }
+    }
+
+    public void queryQp(final int qpn, final IbvQpAttr attr)
+    {
+        final QueuePair qp = liveQp(qpn);
+        synchronized (qp)
+        {
+            attr.qpState = qp.state();
+            attr.curQpState = qp.state();
+            attr.pathMtu = IbvMtu.fromBytes(qp.pathMtu());
+            attr.destQpNum = qp.destQpn();
+            attr.qpAccessFlags = qp.accessFlags();
+            attr.ahAttr.dgidIpv4 = qp.destIpv4();
+            attr.ahAttr.dport = qp.destUdpPort();
+            attr.ahAttr.portNum = qp.portIndex() + 1;
+            attr.portNum = qp.portIndex() + 1;
+            attr.sqPsn = qp.sqPsn();
+            attr.rqPsn = qp.rqPsn();
+            attr.timeout = qp.timeoutCode();
+            attr.retryCnt = qp.retryCnt();
+            attr.rnrRetry = qp.rnrRetry();
+            attr.minRnrTimer = qp.minRnrTimer();
+            attr.maxRdAtomic = qp.maxRdAtomic();
+            attr.maxDestRdAtomic = qp.maxDestRdAtomic();
+            attr.cap.maxSendWr = qp.sendRing().capacity();
+            attr.cap.maxRecvWr = qp.recvRing().capacity();
+            attr.cap.maxSendSge = qp.maxSendSge();
+            attr.cap.maxRecvSge = qp.maxRecvSge();
+            attr.cap.maxInlineData = qp.maxInlineData();
+        }
+    }
+
+    public synchronized void destroyQp(final int qpn)
+    {
+        final QueuePair qp = liveQp(qpn);
+        synchronized (qp)
+        {
+            qp.toReset();
+        }
+        qps.set(qpn - QPN_BASE, null);
+        qpCount--;
+    }
+
+    /** The device as a verbs context sees it when the application runs in the engine's own process. */
+    public DeviceControl embeddedDevice()
+    {
+        return new EmbeddedDevice();
+    }
+
+    private final class EmbeddedDevice implements DeviceControl
+    {
+        private volatile boolean closed;
+
+        @Override
+        public String deviceName()
+        {
+            return ctx.name();
+        }
+
+        @Override
+        public IbvDeviceAttr queryDevice()
+        {
+            return ControlPlane.this.queryDevice();
+        }
+
+        @Override
+        public int allocPd()
+        {
+            return ControlPlane.this.allocPd();
+        }
+
+        @Override
+        public void deallocPd(final int pdn)
+        {
+            ControlPlane.this.deallocPd(pdn);
+        }
+
+        @Override
+        public MemorySegment allocateBuffer(final long bytes, final long alignment)
+        {
+            if (bytes <= 0)
+            {
+                throw new VerbsException("buffer size must be positive: " + bytes);
+            }
+            return Arena.ofAuto().allocate(bytes, alignment);
+        }
+
+        @Override
+        public MrKeys regMr(final int pdn, final MemorySegment memory, final int access)
+        {
+            return ControlPlane.this.regMr(pdn, memory, access);
+        }
+
+        @Override
+        public void deregMr(final int lkey)
+        {
+            ControlPlane.this.deregMr(lkey);
+        }
+
+        @Override
+        public CqResources createCq(final int cqe, final int compVector)
+        {
+            return ControlPlane.this.createCq(cqe, compVector);
+        }
+
+        @Override
+        public void destroyCq(final int cqn)
+        {
+            ControlPlane.this.destroyCq(cqn);
+        }
+
+        @Override
+        public QpResources createQp(
+            final int pdn, final int sendCqn, final int recvCqn, final IbvQpCap cap, final boolean sqSigAll)
+        {
+            return ControlPlane.this.createQp(pdn, sendCqn, recvCqn, cap, sqSigAll);
+        }
+
+        @Override
+        public void modifyQp(final int qpn, final IbvQpAttr attr, final int mask)
+        {
+            ControlPlane.this.modifyQp(qpn, attr, mask);
+        }
+
+        @Override
+        public void queryQp(final int qpn, final IbvQpAttr attr)
+        {
+            ControlPlane.this.queryQp(qpn, attr);
+        }
+
+        @Override
+        public void destroyQp(final int qpn)
+        {
+            ControlPlane.this.destroyQp(qpn);
+        }
+
+        @Override
+        public DoorbellRing doorbell()
+        {
+            return doorbell;
+        }
+
+        @Override
+        public int drive()
+        {
+            return invoker.getAsInt();
+        }
+
+        @Override
+        public CmControl cm()
+        {
+            if (cm == null)
+            {
+                throw new VerbsException("this engine has no connection manager");
+            }
+            return cm;
+        }
+
+        @Override
+        public void close()
+        {
+            if (!closed)
+            {
+                closed = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package io.softnic.engine.counters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The engine's counters, in the spirit of {@code ethtool -S} and {@code rdma statistic}: engine-wide counters are
+ * fixed ids (the constants below); per-port counters are allocated as ports are opened. Values live in memory that
+ * can be a file, so {@code softnic stat} in another process reads a running engine.
+ */
+public final class EngineCounters implements AutoCloseable
+{
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final int CAPACITY = 512;
+
+    private static final String[] FIXED = {
+        "acks_sent", "acks_received",
+        "nak_seq_err_sent", "nak_seq_err_received",
+        "rnr_nak_sent", "rnr_nak_received",
+        "nak_inv_req_sent", "nak_inv_req_received",
+        "nak_rem_access_sent", "nak_rem_access_received",
+        "nak_rem_op_sent", "nak_rem_op_received",
+        "retransmitted_packets", "retransmit_timeouts", "rnr_retries",
+        "duplicate_requests", "duplicate_responses", "read_replays", "atomic_replays",
+        "out_of_sequence_requests",
+        "icrc_errors", "malformed_dropped", "bad_pkey_dropped", "unknown_qp_dropped", "bad_opcode_sequence",
+        "doorbells", "wqe_fetched", "qp_errors",
+        "bus_bytes_to_host", "bus_bytes_from_host",
+        "fault_dropped", "fault_duplicated", "fault_reordered", "fault_corrupted",
+        "cm_mads_sent", "cm_mads_received", "cm_retries", "cm_rejects_sent", "cm_rejects_received",
+        "rx_buffers_exhausted", "tx_send_errors",
+    };
+
+    public static final int ACKS_SENT = 0;
+    public static final int ACKS_RECEIVED = 1;
+    public static final int NAK_SEQ_SENT = 2;
+    public static final int NAK_SEQ_RECEIVED = 3;
+    public static final int RNR_NAK_SENT = 4;
+    public static final int RNR_NAK_RECEIVED = 5;
+    public static final int NAK_INV_REQ_SENT = 6;
+    public static final int NAK_INV_REQ_RECEIVED = 7;
+    public static final int NAK_REM_ACCESS_SENT = 8;
+    public static final int NAK_REM_ACCESS_RECEIVED = 9;
+    public static final int NAK_REM_OP_SENT = 10;
+    public static final int NAK_REM_OP_RECEIVED = 11;
+    public static final int RETRANSMITTED_PACKETS = 12;
+    public static final int RETRANSMIT_TIMEOUTS = 13;
+    public static final int RNR_RETRIES = 14;
+    public static final int DUPLICATE_REQUESTS = 15;
+    public static final int DUPLICATE_RESPONSES = 16;
+    public static final int READ_REPLAYS = 17;
+    public static final int ATOMIC_REPLAYS = 18;
+    public static final int OUT_OF_SEQUENCE_REQUESTS = 19;
+    public static final int ICRC_ERRORS = 20;
+    public static final int MALFORMED_DROPPED = 21;
+    public static final int BAD_PKEY_DROPPED = 22;
+    public static final int UNKNOWN_QP_DROPPED = 23;
+    public static final int BAD_OPCODE_SEQUENCE = 24;
+    public static final int DOORBELLS = 25;
+    public static final int WQE_FETCHED = 26;
+    public static final int QP_ERRORS = 27;
+    public static final int BUS_BYTES_TO_HOST = 28;
+    public static final int BUS_BYTES_FROM_HOST = 29;
+    public static final int FAULT_DROPPED = 30;
+    public static final int FAULT_DUPLICATED = 31;
+    public static final int FAULT_REORDERED = 32;
+    public static final int FAULT_CORRUPTED = 33;
+    public static final int CM_MADS_SENT = 34;
+    public static final int CM_MADS_RECEIVED = 35;
+    public static final int CM_RETRIES = 36;
+    public static final int CM_REJECTS_SENT = 37;
+    public static final int CM_REJECTS_RECEIVED = 38;
+    public static final int RX_BUFFERS_EXHAUSTED = 39;
+    public static final int TX_SEND_ERRORS = 40;
+    /** Completions by ibv_wc_status: COMPLETIONS_BASE + status code. */
+    public static final int COMPLETIONS_BASE = FIXED.length;
+    private static final int COMPLETION_STATUSES = 22;
+
+    private final Arena arena;
+    private final MemorySegment values;
+    private final Path file;
+    private int allocated;
+
+    private EngineCounters(final Arena arena, final MemorySegment values, final Path file)
+    {
+        this.arena = arena;
+        this.values = values;
+        this.file = file;
+        values.set(ValueLayout.JAVA_INT, CounterFile.MAGIC_OFFSET, CounterFile.MAGIC);
+        values.set(ValueLayout.JAVA_LONG, CounterFile.PID_OFFSET, ProcessHandle.current().pid());
+        for (final String label : FIXED)
+        {
+            allocate(label);
+        }
+        final String[] statuses = {
+            "success", "loc_len_err", "loc_qp_op_err", "loc_eec_op_err", "loc_prot_err", "wr_flush_err",
+            "mw_bind_err", "bad_resp_err", "loc_access_err", "rem_inv_req_err", "rem_access_err", "rem_op_err",
+            "retry_exc_err", "rnr_retry_exc_err", "loc_rdd_viol_err", "rem_inv_rd_req_err", "rem_abort_err",
+            "inv_eecn_err", "inv_eec_state_err", "fatal_err", "resp_timeout_err", "general_err"};
+        for (int i = 0; i < COMPLETION_STATUSES; i++)
+        {
+            allocate("completions_" + statuses[i]);
+        }
+    }
+
+    /** Counters in private memory, or in a file another process can read when {@code file} is not null. */
+    public static EngineCounters create(final Path file)
+    {
+        final Arena arena = Arena.ofShared();
+        try
+        {
+            final MemorySegment seg = file == null ?
+                arena.allocate(CounterFile.bytesFor(CAPACITY), 64) :
+                CounterFile.create(file, CAPACITY, arena);
+            return new EngineCounters(arena, seg, file);
+        }
+        catch (final IOException ex)
+        {
+            arena.close();
+            throw new UncheckedIOException("cannot create counters file " + file, ex);
+        }
+    }
+
+    /** Allocates a counter at start-up (ports); not for the data path. */
+    public synchronized int allocate(final String label)
+    {
+        if (allocated == CAPACITY)
+        {
+            throw new IllegalStateException("out of counters");
+        }
+        final int id = allocated++;
+        CounterFile.putLabel(values, CounterFile.valueOffset(id), label);
+        values.set(ValueLayout.JAVA_INT, CounterFile.COUNT_OFFSET, allocated);
+        return id;
+    }
+
+    public void increment(final int id)
+    {
+        LONG.getAndAdd(values, CounterFile.valueOffset(id), 1L);
+    }
+
+    public void add(final int id, final long delta)
+    {
+        LONG.getAndAdd(values, CounterFile.valueOffset(id), delta);
+    }
+
+    public long get(final int id)
+    {
+        return (long)LONG.getVolatile(values, CounterFile.valueOffset(id));
+    }
+
+    public void completion(final int status)
+    {
+        increment(COMPLETIONS_BASE + Math.min(Math.max(status, 0), COMPLETION_STATUSES - 1));
+    }
+
+    public long completions(final int status)
+    {
+        return get(COMPLETIONS_BASE + status);
+    }
+
+    public Path file()
+    {
+        return file;
+    }
+
+    public synchronized Map<String, Long> snapshot()
+    {
+        final Map<String, Long> map = new LinkedHashMap<>();
+        for (int i = 0; i < allocated; i++)
+        {
+            map.put(CounterFile.label(values, CounterFile.valueOffset(i)), get(i));
+        }
+        return map;
+    }
+
+    /** Prints the non-zero counters, one per line, as {@code ethtool -S} does. */
+    public static void print(final String title, final Map<String, Long> counters, final PrintStream out)
+    {
+        out.println(title);
+        counters.forEach((k, v) ->
+        {
+            if (v != 0)
+            {
+                out.printf("     %-40s %d%n", k + ":", v);
+            }
+        });
+    }
+
+    @Override
+    public void close()
+    {
+        arena.close();
+        if (file != null)
+        {
+            try
+            {
+                Files.deleteIfExists(file);
+            }
+            catch (final IOException ignore)
+            {
+                // best effort: a stale file is replaced by the next engine of that name
+            }
+        }
+    }
+}

@@ -1,0 +1,668 @@
+package io.softnic.engine.rc;
+
+import io.softnic.engine.bus.BusInterface;
+import io.softnic.engine.bus.MemoryRegion;
+import io.softnic.engine.bus.SgeList;
+import io.softnic.engine.counters.EngineCounters;
+import io.softnic.engine.pipeline.TxFrame;
+import io.softnic.hostif.Cqe;
+import io.softnic.hostif.HostRing;
+import io.softnic.hostif.RecvWqe;
+import io.softnic.verbs.IbvAccess;
+import io.softnic.verbs.IbvQpState;
+import io.softnic.verbs.IbvWcOpcode;
+import io.softnic.verbs.IbvWcStatus;
+import io.softnic.wire.Aeth;
+import io.softnic.wire.AtomicEth;
+import io.softnic.wire.Opcode;
+import io.softnic.wire.PacketView;
+import io.softnic.wire.Psn;
+import io.softnic.wire.Reth;
+
+/**
+ * The responder: checks each request's PSN and opcode sequence, places SEND payload into posted receive buffers and
+ * WRITE payload into registered memory (after the key checks), executes atomics, saves READ/atomic requests as
+ * responder resources, and decides the acknowledgement (coalesced ACK, PSN-sequence NAK, RNR NAK, error NAKs).
+ * Responses leave through the TX pipeline ({@link #emit}) in PSN order.
+ */
+public final class Responder
+{
+    private static final int NONE = 0;
+    private static final int IN_SEND = 1;
+    private static final int IN_WRITE = 2;
+    private static final int MAX_QUEUE = 256;
+
+    private final QueuePair qp;
+    private final Transport transport;
+    private final EngineCounters counters;
+    private final HostRing recvRing;
+    private final SgeList recvSges;
+
+    private int expectedPsn;
+    private int msn;
+    private int inProgress = NONE;
+    private boolean sequenceNakSent;
+    private boolean failed;
+
+    private long recvIndex;
+    private long recvWrId;
+    private long recvOffset;
+    private boolean recvLoaded;
+
+    private MemoryRegion writeRegion;
+    private long writeAddress;
+    private long writeRemaining;
+    private long writeTotal;
+
+    private boolean ackPending;
+    private int ackPsn;
+    private int ackSyndrome;
+    private int packetsSinceAck;
+    private boolean errorAfterAck;
+    private int lastResponsePsn;
+    private boolean anyResponse;
+
+    private ResponderResource[] resources = new ResponderResource[0];
+    private int nextResource;
+    private final int[] queue = new int[MAX_QUEUE];
+    private int queueHead;
+    private int queueTail;
+
+    Responder(final QueuePair qp, final Transport transport)
+    {
+        this.qp = qp;
+        this.transport = transport;
+        this.counters = transport.counters();
+        this.recvRing = qp.recvRing();
+        this.recvSges = new SgeList(qp.maxRecvSge());
+        this.recvIndex = recvRing.producerAcquire();
+        recvRing.consumerRelease(recvIndex);
+    }
+
+    void open(final int rqPsn, final int maxDestRdAtomic)
+    {
+        expectedPsn = rqPsn & Psn.MASK;
+        msn = 0;
+        inProgress = NONE;
+        sequenceNakSent = false;
+        failed = false;
+        ackPending = false;
+        errorAfterAck = false;
+        anyResponse = false;
+        resources = new ResponderResource[Math.max(1, maxDestRdAtomic)];
+        for (int i = 0; i < resources.length; i++)
+        {
+            resources[i] = new ResponderResource();
+        }
+        nextResource = 0;
+        queueHead = 0;
+        queueTail = 0;
+    }
+
+    public int expectedPsn()
+    {
+        return expectedPsn;
+    }
+
+    /** True when the TX pipeline has responses or an acknowledgement to send for this QP. */
+    public boolean hasResponses()
+    {
+        return ackPending || queueHead != queueTail;
+    }
+
+    /** Handles one request packet addressed to this QP. */
+    public void onRequest(final PacketView packet)
+    {
+        final IbvQpState state = qp.state();
+        if ((state != IbvQpState.RTR && state != IbvQpState.RTS) || failed)
+        {
+            return;
+        }
+        final int psn = packet.bth().psn();
+        final int gap = Psn.diff(psn, expectedPsn);
+        if (gap < 0)
+        {
+            onDuplicate(packet, psn);
+            return;
+        }
+        if (gap > 0)
+        {
+            counters.increment(EngineCounters.OUT_OF_SEQUENCE_REQUESTS);
+            if (!sequenceNakSent)
+            {
+                sequenceNakSent = true;
+                acknowledge(expectedPsn, Aeth.nakSyndrome(Aeth.NAK_PSN_SEQUENCE_ERROR));
+                counters.increment(EngineCounters.NAK_SEQ_SENT);
+            }
+            return;
+        }
+        sequenceNakSent = false;
+        final int flags = packet.flags();
+        if (!sequenceFits(flags))
+        {
+            counters.increment(EngineCounters.BAD_OPCODE_SEQUENCE);
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return;
+        }
+        if ((flags & Opcode.SEND) != 0)
+        {
+            onSend(packet, psn, flags);
+        }
+        else if ((flags & Opcode.WRITE) != 0)
+        {
+            onWrite(packet, psn, flags);
+        }
+        else if ((flags & Opcode.READ) != 0)
+        {
+            onRead(packet, psn);
+        }
+        else if ((flags & Opcode.ATOMIC) != 0)
+        {
+            onAtomic(packet, psn);
+        }
+        else
+        {
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+        }
+    }
+
+    private boolean sequenceFits(final int flags)
+    {
+        final boolean continues = (flags & (Opcode.MIDDLE)) != 0 || ((flags & Opcode.LAST) != 0 && (flags & Opcode.FIRST) == 0);
+        return switch (inProgress)
+        {
+            case IN_SEND -> continues && (flags & Opcode.SEND) != 0;
+            case IN_WRITE -> continues && (flags & Opcode.WRITE) != 0;
+            default -> !continues;
+        };
+    }
+
+    private boolean payloadFits(final PacketView packet, final int flags)
+    {
+        final int mtu = qp.pathMtu();
+        final int length = packet.payloadLength();
+        // FIRST and MIDDLE packets carry exactly one MTU; LAST and ONLY at most one
+        return (flags & Opcode.LAST) != 0 ? length <= mtu : length == mtu;
+    }
+
+    private void onSend(final PacketView packet, final int psn, final int flags)
+    {
+        if (!payloadFits(packet, flags))
+        {
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return;
+        }
+        if ((flags & Opcode.FIRST) != 0 && !loadReceive(psn))
+        {
+            return;
+        }
+        final int length = packet.payloadLength();
+        if (recvOffset + length > recvSges.totalLength())
+        {
+            completeReceive(IbvWcStatus.LOC_LEN_ERR.code(), IbvWcOpcode.RECV, 0, 0);
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return;
+        }
+        if (length > 0)
+        {
+            final int status = recvSges.scatter(transport.bus(), qp.pdn(), recvOffset, packet.segment(),
+                packet.payloadOffset(), length);
+            if (status != BusInterface.OK)
+            {
+                completeReceive(status, IbvWcOpcode.RECV, 0, 0);
+                fatal(psn, Aeth.NAK_REMOTE_OPERATIONAL_ERROR);
+                return;
+            }
+        }
+        recvOffset += length;
+        if ((flags & Opcode.LAST) != 0)
+        {
+            final boolean imm = (flags & Opcode.HAS_IMMDT) != 0;
+            completeReceive(IbvWcStatus.SUCCESS.code(), IbvWcOpcode.RECV, imm ? Cqe.WC_WITH_IMM : 0,
+                imm ? packet.immDt().immediateData() : 0);
+            msn = (msn + 1) & Psn.MASK;
+            inProgress = NONE;
+        }
+        else
+        {
+            inProgress = IN_SEND;
+        }
+        accept(packet, psn);
+    }
+
+    /** Takes the next posted receive for a new message; false (after RNR NAK or error) if there is none usable. */
+    private boolean loadReceive(final int psn)
+    {
+        final long producer = recvRing.producerAcquire();
+        if (producer == recvIndex)
+        {
+            counters.increment(EngineCounters.RNR_NAK_SENT);
+            acknowledge(psn, Aeth.rnrNakSyndrome(qp.minRnrTimer()));
+            return false;
+        }
+        if (producer - recvIndex > recvRing.capacity() || producer - recvIndex < 0)
+        {
+            // the tenant's receive producer index is garbage: this QP breaks, nothing else
+            fatal(psn, Aeth.NAK_REMOTE_OPERATIONAL_ERROR);
+            return false;
+        }
+        final long at = recvRing.entryOffset(recvIndex);
+        recvWrId = RecvWqe.wrId(recvRing.region(), at);
+        recvOffset = 0;
+        recvLoaded = true;
+        final int numSge = RecvWqe.numSge(recvRing.region(), at);
+        final int status = numSge > qp.maxRecvSge() ? IbvWcStatus.LOC_QP_OP_ERR.code() :
+            recvSges.load(recvRing.region(), RecvWqe.sgeOffset(at, 0), numSge);
+        if (status != BusInterface.OK)
+        {
+            completeReceive(status, IbvWcOpcode.RECV, 0, 0);
+            fatal(psn, Aeth.NAK_REMOTE_OPERATIONAL_ERROR);
+            return false;
+        }
+        return true;
+    }
+
+    private void completeReceive(final int status, final int opcode, final int wcFlags, final int imm)
+    {
+        if (!recvLoaded)
+        {
+            return;
+        }
+        qp.recvCq().complete(recvWrId, status, opcode, (int)(opcode == IbvWcOpcode.RECV ? recvOffset : writeTotal),
+            qp.qpn(), qp.destQpn(), wcFlags, imm);
+        recvLoaded = false;
+        recvIndex++;
+        recvRing.consumerRelease(recvIndex);
+    }
+
+    private void onWrite(final PacketView packet, final int psn, final int flags)
+    {
+        if ((qp.accessFlags() & IbvAccess.REMOTE_WRITE) == 0)
+        {
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return;
+        }
+        if (!payloadFits(packet, flags))
+        {
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return;
+        }
+        final boolean imm = (flags & Opcode.HAS_IMMDT) != 0;
+        final int length = packet.payloadLength();
+        if ((flags & Opcode.FIRST) != 0)
+        {
+            final Reth reth = packet.reth();
+            final long va = reth.virtualAddress();
+            final long dmaLength = reth.dmaLengthUnsigned();
+            final MemoryRegion mr = transport.bus().lookup(reth.rkey());
+            final boolean lengthFits = (flags & Opcode.LAST) != 0 ? dmaLength == length : dmaLength > length;
+            if (!lengthFits)
+            {
+                fatal(psn, Aeth.NAK_INVALID_REQUEST);
+                return;
+            }
+            if (dmaLength > 0 && !transport.bus().checkRemote(mr, qp.pdn(), va, dmaLength, IbvAccess.REMOTE_WRITE))
+            {
+                fatal(psn, Aeth.NAK_REMOTE_ACCESS_ERROR);
+                return;
+            }
+            writeRegion = mr;
+            writeAddress = va;
+            writeRemaining = dmaLength;
+            writeTotal = dmaLength;
+        }
+        else if (length > writeRemaining || ((flags & Opcode.LAST) != 0 && length != writeRemaining))
+        {
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return;
+        }
+        if ((flags & Opcode.LAST) != 0 && imm && !recvLoaded && !loadReceive(psn))
+        {
+            return; // RNR: nothing written yet for this packet, the requester resends it
+        }
+        if (length > 0)
+        {
+            if (!writeRegion.valid())
+            {
+                fatal(psn, Aeth.NAK_REMOTE_ACCESS_ERROR);
+                return;
+            }
+            transport.bus().toHost(writeRegion, writeAddress, packet.segment(), packet.payloadOffset(), length);
+        }
+        writeAddress += length;
+        writeRemaining -= length;
+        if ((flags & Opcode.LAST) != 0)
+        {
+            if (imm)
+            {
+                completeReceive(IbvWcStatus.SUCCESS.code(), IbvWcOpcode.RECV_RDMA_WITH_IMM, Cqe.WC_WITH_IMM,
+                    packet.immDt().immediateData());
+            }
+            msn = (msn + 1) & Psn.MASK;
+            inProgress = NONE;
+        }
+        else
+        {
+            inProgress = IN_WRITE;
+        }
+        accept(packet, psn);
+    }
+
+    /** A SEND or WRITE packet was taken: expect the next PSN and acknowledge when asked or when due. */
+    private void accept(final PacketView packet, final int psn)
+    {
+        expectedPsn = Psn.next(psn);
+        packetsSinceAck++;
+        if (packet.bth().ackReq() || packetsSinceAck >= transport.ackCoalesceCount())
+        {
+            acknowledge(psn, Aeth.ackSyndrome(Aeth.CREDITS_INVALID));
+        }
+    }
+
+    private void onRead(final PacketView packet, final int psn)
+    {
+        if ((qp.accessFlags() & IbvAccess.REMOTE_READ) == 0)
+        {
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return;
+        }
+        final Reth reth = packet.reth();
+        final long va = reth.virtualAddress();
+        final long length = reth.dmaLengthUnsigned();
+        if (length > Integer.MAX_VALUE)
+        {
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return;
+        }
+        final MemoryRegion mr = transport.bus().lookup(reth.rkey());
+        if (length > 0 && !transport.bus().checkRemote(mr, qp.pdn(), va, length, IbvAccess.REMOTE_READ))
+        {
+            fatal(psn, Aeth.NAK_REMOTE_ACCESS_ERROR);
+            return;
+        }
+        final ResponderResource r = allocateResource(psn);
+        if (r == null)
+        {
+            return;
+        }
+        final int mtu = qp.pathMtu();
+        r.kind = ResponderResource.READ;
+        r.firstPsn = psn;
+        r.packets = Math.max(1, (int)((length + mtu - 1) / mtu));
+        r.lastPsn = Psn.add(psn, r.packets - 1);
+        r.virtualAddress = va;
+        r.length = (int)length;
+        r.region = mr;
+        startResponse(r, psn);
+        expectedPsn = Psn.add(psn, r.packets);
+        msn = (msn + 1) & Psn.MASK;
+    }
+
+    private void onAtomic(final PacketView packet, final int psn)
+    {
+        if ((qp.accessFlags() & IbvAccess.REMOTE_ATOMIC) == 0)
+        {
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return;
+        }
+        final AtomicEth eth = packet.atomicEth();
+        final long va = eth.virtualAddress();
+        final MemoryRegion mr = transport.bus().lookup(eth.rkey());
+        if ((va & 7) != 0)
+        {
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return;
+        }
+        if (!transport.bus().checkRemote(mr, qp.pdn(), va, 8, IbvAccess.REMOTE_ATOMIC))
+        {
+            fatal(psn, Aeth.NAK_REMOTE_ACCESS_ERROR);
+            return;
+        }
+        final ResponderResource r = allocateResource(psn);
+        if (r == null)
+        {
+            return;
+        }
+        r.kind = ResponderResource.ATOMIC;
+        r.firstPsn = psn;
+        r.lastPsn = psn;
+        r.packets = 1;
+        r.atomicResult = packet.opcode() == Opcode.RC_COMPARE_SWAP ?
+            transport.bus().compareAndSwap(mr, va, eth.compareData(), eth.swapOrAddData()) :
+            transport.bus().fetchAndAdd(mr, va, eth.swapOrAddData());
+        startResponse(r, psn);
+        expectedPsn = Psn.next(psn);
+        msn = (msn + 1) & Psn.MASK;
+    }
+
+    /** The oldest slot is reused: the requester keeps at most max_dest_rd_atomic outstanding. */
+    private ResponderResource allocateResource(final int psn)
+    {
+        final ResponderResource r = resources[nextResource];
+        if (r.queued)
+        {
+            // requester exceeded the responder resources it was granted
+            fatal(psn, Aeth.NAK_INVALID_REQUEST);
+            return null;
+        }
+        nextResource = (nextResource + 1) % resources.length;
+        return r;
+    }
+
+    private void startResponse(final ResponderResource r, final int fromPsn)
+    {
+        r.sendPsn = fromPsn;
+        r.sendOffset = (long)Psn.diff(fromPsn, r.firstPsn) * qp.pathMtu();
+        if (!r.queued)
+        {
+            if (queueTail - queueHead >= MAX_QUEUE)
+            {
+                return; // cannot happen while resources <= MAX_QUEUE; a replay is simply dropped
+            }
+            r.queued = true;
+            queue[queueTail++ & (MAX_QUEUE - 1)] = indexOf(r);
+        }
+    }
+
+    private int indexOf(final ResponderResource r)
+    {
+        for (int i = 0; i < resources.length; i++)
+        {
+            if (resources[i] == r)
+            {
+                return i;
+            }
+        }
+        throw new IllegalStateException();
+    }
+
+    private void onDuplicate(final PacketView packet, final int psn)
+    {
+        counters.increment(EngineCounters.DUPLICATE_REQUESTS);
+        final int flags = packet.flags();
+        if ((flags & (Opcode.READ | Opcode.ATOMIC)) != 0)
+        {
+            for (final ResponderResource r : resources)
+            {
+                if (r.kind == ResponderResource.READ && (flags & Opcode.READ) != 0 &&
+                    Psn.diff(psn, r.firstPsn) >= 0 && Psn.diff(psn, r.lastPsn) <= 0)
+                {
+                    counters.increment(EngineCounters.READ_REPLAYS);
+                    startResponse(r, psn);
+                    return;
+                }
+                if (r.kind == ResponderResource.ATOMIC && (flags & Opcode.ATOMIC) != 0 && r.firstPsn == psn)
+                {
+                    counters.increment(EngineCounters.ATOMIC_REPLAYS);
+                    startResponse(r, psn);
+                    return;
+                }
+            }
+            return; // too old to replay: the requester times out
+        }
+        // a resent SEND or WRITE we already took: acknowledge again up to what we have
+        acknowledge(Psn.add(expectedPsn, -1), Aeth.ackSyndrome(Aeth.CREDITS_INVALID));
+    }
+
+    private void acknowledge(final int psn, final int syndrome)
+    {
+        ackPending = true;
+        ackPsn = psn;
+        ackSyndrome = syndrome;
+        packetsSinceAck = 0;
+    }
+
+    /** An error the requester must hear about; the QP goes to ERR once the NAK is out (class C/D errors). */
+    private void fatal(final int psn, final int nakCode)
+    {
+        switch (nakCode)
+        {
+            case Aeth.NAK_REMOTE_ACCESS_ERROR -> counters.increment(EngineCounters.NAK_REM_ACCESS_SENT);
+            case Aeth.NAK_REMOTE_OPERATIONAL_ERROR -> counters.increment(EngineCounters.NAK_REM_OP_SENT);
+            default -> counters.increment(EngineCounters.NAK_INV_REQ_SENT);
+        }
+        if (recvLoaded)
+        {
+            completeReceive(nakCode == Aeth.NAK_REMOTE_ACCESS_ERROR ? IbvWcStatus.REM_ACCESS_ERR.code() :
+                IbvWcStatus.REM_INV_REQ_ERR.code(), IbvWcOpcode.RECV, 0, 0);
+        }
+        failed = true;
+        errorAfterAck = true;
+        acknowledge(psn, Aeth.nakSyndrome(nakCode));
+    }
+
+    /** TX pipeline: sends up to {@code budget} response packets in PSN order, then the acknowledgement. */
+    public int emit(final TxFrame frame, final int budget)
+    {
+        int sent = 0;
+        while (queueHead != queueTail && sent < budget)
+        {
+            final ResponderResource r = resources[queue[queueHead & (MAX_QUEUE - 1)]];
+            if (r.kind == ResponderResource.ATOMIC)
+            {
+                frame.begin(Opcode.RC_ATOMIC_ACKNOWLEDGE, qp, r.firstPsn);
+                frame.aeth().syndrome(Aeth.ackSyndrome(Aeth.CREDITS_INVALID)).msn(msn);
+                frame.atomicAckEth().originalRemoteData(r.atomicResult);
+                frame.send(qp, 0);
+                responded(r.firstPsn);
+                dequeue(r);
+            }
+            else if (!emitReadSegment(frame, r))
+            {
+                return sent;
+            }
+            sent++;
+        }
+        if (queueHead == queueTail && ackPending && sent < budget)
+        {
+            ackPending = false;
+            if (!anyResponse || Psn.diff(ackPsn, lastResponsePsn) > 0 || Aeth.type(ackSyndrome) != Aeth.TYPE_ACK)
+            {
+                frame.begin(Opcode.RC_ACKNOWLEDGE, qp, ackPsn);
+                frame.aeth().syndrome(ackSyndrome).msn(msn);
+                frame.send(qp, 0);
+                if (Aeth.type(ackSyndrome) == Aeth.TYPE_ACK)
+                {
+                    counters.increment(EngineCounters.ACKS_SENT);
+                }
+                responded(ackPsn);
+                sent++;
+            }
+            if (errorAfterAck)
+            {
+                errorAfterAck = false;
+                qp.toError();
+            }
+        }
+        return sent;
+    }
+
+    private boolean emitReadSegment(final TxFrame frame, final ResponderResource r)
+    {
+        final int mtu = qp.pathMtu();
+        final int length = (int)Math.min(mtu, r.length - r.sendOffset);
+        final boolean first = r.sendPsn == r.firstPsn;
+        final boolean last = r.sendPsn == r.lastPsn;
+        final int opcode = first && last ? Opcode.RC_RDMA_READ_RESPONSE_ONLY :
+            first ? Opcode.RC_RDMA_READ_RESPONSE_FIRST :
+            last ? Opcode.RC_RDMA_READ_RESPONSE_LAST : Opcode.RC_RDMA_READ_RESPONSE_MIDDLE;
+        if (length > 0 && (r.region == null || !r.region.valid()))
+        {
+            // deregistered while the READ was being answered
+            dequeue(r);
+            fatal(r.sendPsn, Aeth.NAK_REMOTE_ACCESS_ERROR);
+            return false;
+        }
+        frame.begin(opcode, qp, r.sendPsn);
+        if (Opcode.aethOffset(opcode) >= 0)
+        {
+            frame.aeth().syndrome(Aeth.ackSyndrome(Aeth.CREDITS_INVALID)).msn(msn);
+        }
+        if (length > 0)
+        {
+            transport.bus().fromHost(r.region, r.virtualAddress + r.sendOffset, frame.segment(), frame.payloadOffset(),
+                length);
+        }
+        frame.send(qp, length);
+        responded(r.sendPsn);
+        r.sendOffset += length;
+        if (last)
+        {
+            dequeue(r);
+        }
+        else
+        {
+            r.sendPsn = Psn.next(r.sendPsn);
+        }
+        return true;
+    }
+
+    private void responded(final int psn)
+    {
+        lastResponsePsn = psn;
+        anyResponse = true;
+    }
+
+    private void dequeue(final ResponderResource r)
+    {
+        r.queued = false;
+        queueHead++;
+    }
+
+    /** Completes every posted receive with WR_FLUSH_ERR (the QP is in ERR). */
+    void flushReceives()
+    {
+        final long producer = recvRing.producerAcquire();
+        if (recvLoaded)
+        {
+            completeReceive(IbvWcStatus.WR_FLUSH_ERR.code(), IbvWcOpcode.RECV, 0, 0);
+        }
+        if (producer - recvIndex > recvRing.capacity() || producer - recvIndex < 0)
+        {
+            return; // garbage producer index: nothing trustworthy to flush
+        }
+        while (recvIndex != producer)
+        {
+            final long at = recvRing.entryOffset(recvIndex);
+            qp.recvCq().complete(RecvWqe.wrId(recvRing.region(), at), IbvWcStatus.WR_FLUSH_ERR.code(),
+                IbvWcOpcode.RECV, 0, qp.qpn(), 0, 0, 0);
+            recvIndex++;
+        }
+        recvRing.consumerRelease(recvIndex);
+        queueHead = queueTail;
+        for (final ResponderResource r : resources)
+        {
+            r.queued = false;
+        }
+    }
+
+    void discard()
+    {
+        recvLoaded = false;
+        recvIndex = recvRing.producerAcquire();
+        recvRing.consumerRelease(recvIndex);
+        queueHead = queueTail;
+        ackPending = false;
+        inProgress = NONE;
+    }
+}
