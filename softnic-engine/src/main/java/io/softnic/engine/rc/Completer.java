@@ -41,7 +41,7 @@ public final class Completer
             return;
         }
         final int psn = packet.bth().psn();
-        if (!sq.hasUnacked() || Psn.diff(psn, sq.unackedPsn) < 0 || Psn.diff(psn, sq.nextPsn) >= 0)
+        if (!sq.hasUnacked() || Psn.diff(psn, sq.unackedPsn) < 0 || Psn.diff(psn, sq.highPsn) >= 0)
         {
             counters.increment(EngineCounters.DUPLICATE_RESPONSES);
             return;

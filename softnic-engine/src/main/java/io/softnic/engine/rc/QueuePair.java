@@ -299,6 +299,7 @@ public final class QueuePair
         this.rnrRetry = rnrRetry;
         this.maxRdAtomic = maxRdAtomic;
         sendQueue.open(sqPsn);
+        requester.reset();
         state = IbvQpState.RTS;
     }
 

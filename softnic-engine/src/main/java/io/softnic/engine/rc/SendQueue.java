@@ -73,7 +73,12 @@ public final class SendQueue
     /** True if some work is on the wire waiting for an acknowledgement or response. */
     public boolean hasUnacked()
     {
-        return completeIndex != sendIndex || sendOffset != 0;
+        return Psn.diff(highPsn, unackedPsn) > 0;
+    }
+
+    public int highPsn()
+    {
+        return highPsn;
     }
 
     public boolean hasUnsent()
@@ -219,39 +224,55 @@ public final class SendQueue
     }
 
     /**
-     * Everything up to and including {@code psn} is acknowledged: completes SEND and WRITE work it covers. Returns
-     * the index of a READ or atomic it covers that has not got its response (its response was lost: the caller goes
-     * back to it), or -1.
+     * Everything up to and including {@code psn} is acknowledged: completes SEND and WRITE work it covers, including
+     * work sent before a go-back and not yet resent. Returns the index of a READ or atomic it covers that has not got
+     * its response (its response was lost: the caller goes back to it), or -1.
      */
     long acknowledge(final int psn)
     {
-        final long end = sendOffset != 0 ? sendIndex + 1 : sendIndex;
-        while (completeIndex != end)
+        while (completeIndex != fetchIndex)
         {
             final SendWork w = work(completeIndex);
             if (!w.psnAssigned || Psn.diff(w.lastPsn, psn) > 0)
             {
-                // partially acknowledged: remember progress inside it
                 if (w.psnAssigned && Psn.diff(psn, w.firstPsn) >= 0 && w.isSendOrWrite())
                 {
-                    advanceUnacked(Psn.next(psn));
+                    advanceUnacked(Psn.next(psn)); // part of a long message is through
                 }
-                return -1;
+                break;
             }
             if (w.isReadOrAtomic())
             {
                 advanceUnacked(w.firstPsn);
+                catchUp();
                 return completeIndex;
             }
-            if (!w.sent)
-            {
-                advanceUnacked(Psn.next(psn));
-                return -1;
-            }
             advanceUnacked(Psn.next(w.lastPsn));
+            if (completeIndex == sendIndex)
+            {
+                sendIndex++;
+                sendOffset = 0;
+            }
             complete(w, IbvWcStatus.SUCCESS.code());
         }
+        catchUp();
         return -1;
+    }
+
+    /** After a go-back, the wire position never lags what the responder has acknowledged. */
+    private void catchUp()
+    {
+        if (Psn.diff(nextPsn, unackedPsn) >= 0)
+        {
+            return;
+        }
+        if (sendIndex == completeIndex && sendIndex != fetchIndex && work(sendIndex).isSendOrWrite() &&
+            work(sendIndex).psnAssigned)
+        {
+            final SendWork w = work(sendIndex);
+            sendOffset = (long)Psn.diff(unackedPsn, w.firstPsn) * qp.pathMtu();
+        }
+        nextPsn = unackedPsn;
     }
 
     void advanceUnacked(final int psn)
@@ -263,15 +284,17 @@ public final class SendQueue
         }
     }
 
-    /** The index of the work on the wire whose PSN range holds {@code psn}, or -1. */
+    /** The index of the sent work whose PSN range holds {@code psn} (sent before or after a go-back), or -1. */
     long find(final int psn)
     {
-        // the partially sent work at sendIndex is on the wire too
-        final long end = sendOffset != 0 ? sendIndex + 1 : sendIndex;
-        for (long i = completeIndex; i != end; i++)
+        for (long i = completeIndex; i != fetchIndex; i++)
         {
             final SendWork w = work(i);
-            if (w.psnAssigned && Psn.diff(psn, w.firstPsn) >= 0 && Psn.diff(psn, w.lastPsn) <= 0)
+            if (!w.psnAssigned || Psn.diff(w.firstPsn, highPsn) >= 0)
+            {
+                break;
+            }
+            if (Psn.diff(psn, w.firstPsn) >= 0 && Psn.diff(psn, w.lastPsn) <= 0)
             {
                 return i;
             }
