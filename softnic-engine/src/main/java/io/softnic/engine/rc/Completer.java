@@ -72,7 +72,7 @@ public final class Completer
                 if (lostRead >= 0)
                 {
                     // an ACK beyond a READ or atomic without its response: the response was lost
-                    sq.goBack(lostRead, sq.work(lostRead).firstPsn);
+                    goBackToRead(lostRead);
                 }
             }
             case Aeth.TYPE_RNR_NAK ->
@@ -98,10 +98,21 @@ public final class Completer
         final long lostRead = sq.acknowledge(Psn.add(psn, -1));
         if (lostRead >= 0)
         {
-            sq.goBack(lostRead, sq.work(lostRead).firstPsn);
+            goBackToRead(lostRead);
             return true;
         }
         return false;
+    }
+
+    private void goBackToRead(final long index)
+    {
+        final SendWork w = sq.work(index);
+        final int resume = Psn.add(w.firstPsn, w.readPackets);
+        if (w.readRetryPsn != resume)
+        {
+            w.readRetryPsn = resume;
+            sq.goBack(index, resume);
+        }
     }
 
     private void onNak(final int psn, final int code)
@@ -200,9 +211,13 @@ public final class Completer
         }
         if (gap > 0)
         {
-            // a response packet went missing: ask for the READ again
+            // a response packet went missing: ask again from it, once per gap
             counters.increment(EngineCounters.OUT_OF_SEQUENCE_REQUESTS);
-            sq.goBack(index, w.firstPsn);
+            if (w.readRetryPsn != expected)
+            {
+                w.readRetryPsn = expected;
+                sq.goBack(index, expected);
+            }
             return;
         }
         final int mtu = qp.pathMtu();
@@ -235,7 +250,7 @@ public final class Completer
         }
         else
         {
-            qp.requester().rearm();
+            qp.requester().progress();
         }
     }
 

@@ -123,11 +123,12 @@ public final class Requester
         }
         if (w.isRead())
         {
+            // a resent READ asks only for what has not arrived yet (IBTA 9.4.4 partial retry)
             final Bth bth = frame.begin(Opcode.RC_RDMA_READ_REQUEST, qp, psn);
             bth.ackReq(false);
-            frame.reth().virtualAddress(w.remoteAddr).rkey(w.rkey).dmaLength(w.length);
+            frame.reth().virtualAddress(w.remoteAddr + w.readBytes).rkey(w.rkey).dmaLength((int)(w.length - w.readBytes));
             frame.send(qp, 0);
-            finishWork(w, Psn.add(psn, w.packets));
+            finishWork(w, Psn.add(w.firstPsn, w.packets));
             return BusInterface.OK;
         }
         if (w.isAtomic())

@@ -435,17 +435,16 @@ public final class Responder
         msn = (msn + 1) & Psn.MASK;
     }
 
-    /** The oldest slot is reused: the requester keeps at most max_dest_rd_atomic outstanding. */
+    /**
+     * The oldest slot is reused: a requester keeps at most max_dest_rd_atomic outstanding, so the slot's old request
+     * is complete; a replay of it still queued is dropped with it.
+     */
     private ResponderResource allocateResource(final int psn)
     {
         final ResponderResource r = resources[nextResource];
-        if (r.queued)
-        {
-            // requester exceeded the responder resources it was granted
-            fatal(psn, Aeth.NAK_INVALID_REQUEST);
-            return null;
-        }
         nextResource = (nextResource + 1) % resources.length;
+        r.epoch++;
+        r.queued = false;
         return r;
     }
 
@@ -460,7 +459,7 @@ public final class Responder
                 return; // cannot happen while resources <= MAX_QUEUE; a replay is simply dropped
             }
             r.queued = true;
-            queue[queueTail++ & (MAX_QUEUE - 1)] = indexOf(r);
+            queue[queueTail++ & (MAX_QUEUE - 1)] = (r.epoch << 8) | indexOf(r);
         }
     }
 
@@ -537,7 +536,13 @@ public final class Responder
         int sent = 0;
         while (queueHead != queueTail && sent < budget)
         {
-            final ResponderResource r = resources[queue[queueHead & (MAX_QUEUE - 1)]];
+            final int entry = queue[queueHead & (MAX_QUEUE - 1)];
+            final ResponderResource r = resources[entry & 0xFF];
+            if ((entry >>> 8) != (r.epoch & 0xFFFFFF))
+            {
+                queueHead++; // the slot was reused after this response was queued
+                continue;
+            }
             if (r.kind == ResponderResource.ATOMIC)
             {
                 frame.begin(Opcode.RC_ATOMIC_ACKNOWLEDGE, qp, r.firstPsn);
@@ -628,6 +633,7 @@ public final class Responder
         r.queued = false;
         queueHead++;
     }
+
 
     /** Completes every posted receive with WR_FLUSH_ERR (the QP is in ERR). */
     void flushReceives()

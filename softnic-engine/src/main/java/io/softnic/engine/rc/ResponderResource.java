@@ -25,4 +25,6 @@ final class ResponderResource
     int sendPsn;
     long sendOffset;
     boolean queued;
+    /** Bumped when the slot is reused, so queue entries for its previous request are skipped. */
+    int epoch;
 }

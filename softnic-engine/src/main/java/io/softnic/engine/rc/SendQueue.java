@@ -193,6 +193,12 @@ public final class SendQueue
     /** Completes one work request (in order) and hands its slot back to the tenant. */
     void complete(final SendWork w, final int status)
     {
+        if (w.ringIndex == sendIndex && sendIndex != fetchIndex)
+        {
+            // answered while it was queued for resending (after a go-back): it must not go out again
+            sendIndex++;
+            sendOffset = 0;
+        }
         w.done = true;
         if (w.countedOutstanding)
         {
@@ -207,6 +213,7 @@ public final class SendQueue
                 w.isAtomic() ? 8 : w.length, qp.qpn(), 0, 0, 0);
         }
         retire();
+        catchUp();
     }
 
     private void retire()
@@ -248,11 +255,6 @@ public final class SendQueue
                 return completeIndex;
             }
             advanceUnacked(Psn.next(w.lastPsn));
-            if (completeIndex == sendIndex)
-            {
-                sendIndex++;
-                sendOffset = 0;
-            }
             complete(w, IbvWcStatus.SUCCESS.code());
         }
         catchUp();
@@ -309,10 +311,9 @@ public final class SendQueue
         sendIndex = index;
         if (w.isReadOrAtomic())
         {
-            nextPsn = w.firstPsn;
+            // a READ resumes after the responses that did arrive
+            nextPsn = Psn.add(w.firstPsn, w.readPackets);
             sendOffset = 0;
-            w.readPackets = 0;
-            w.readBytes = 0;
         }
         else
         {
@@ -394,11 +395,6 @@ public final class SendQueue
             final SendWork w = work(completeIndex);
             if (!w.done)
             {
-                if (completeIndex == sendIndex)
-                {
-                    sendIndex++;
-                    sendOffset = 0;
-                }
                 complete(w, status);
             }
         }

@@ -35,6 +35,8 @@ final class SendWork
     boolean countedOutstanding;
     int readPackets;
     long readBytes;
+    /** PSN a READ resend was last asked from, so a burst of late responses triggers one resend, not many. */
+    int readRetryPsn = -1;
 
     SendWork(final int maxSge)
     {
@@ -71,6 +73,7 @@ final class SendWork
         countedOutstanding = false;
         readPackets = 0;
         readBytes = 0;
+        readRetryPsn = -1;
         inline = false;
         sges.clear();
     }
