@@ -43,6 +43,10 @@ public final class SoftnicEngine implements AutoCloseable
     private final AtomicLong errors = new AtomicLong();
     private volatile boolean closed;
 
+    /** The devices of this process by name, as ibv_get_device_list sees them. */
+    private static final java.util.concurrent.ConcurrentMap<String, SoftnicEngine> DEVICES =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
     private SoftnicEngine(final EngineContext ctx)
     {
         this.ctx = ctx;
@@ -126,7 +130,35 @@ public final class SoftnicEngine implements AutoCloseable
     /** Starts an engine: binds its ports and starts its agents. Fails with a clear message if a port is taken. */
     public static SoftnicEngine launch(final EngineContext ctx)
     {
-        return new SoftnicEngine(ctx.conclude());
+        ctx.conclude();
+        if (DEVICES.containsKey(ctx.name()))
+        {
+            throw new IllegalStateException("a device named " + ctx.name() + " is already running in this process");
+        }
+        final SoftnicEngine engine = new SoftnicEngine(ctx);
+        if (DEVICES.putIfAbsent(ctx.name(), engine) != null)
+        {
+            engine.close();
+            throw new IllegalStateException("a device named " + ctx.name() + " is already running in this process");
+        }
+        return engine;
+    }
+
+    /** Names of the devices running in this process ({@code ibv_get_device_list}). */
+    public static java.util.List<String> deviceList()
+    {
+        return java.util.List.copyOf(new java.util.TreeSet<>(DEVICES.keySet()));
+    }
+
+    /** Opens a device of this process by name ({@code ibv_open_device}). */
+    public static IbvContext openDevice(final String name)
+    {
+        final SoftnicEngine engine = DEVICES.get(name);
+        if (engine == null)
+        {
+            throw new io.softnic.verbs.VerbsException("no device named " + name + "; devices: " + deviceList());
+        }
+        return engine.open();
     }
 
     /** A verbs context on this device for code in this process. */
@@ -218,6 +250,7 @@ public final class SoftnicEngine implements AutoCloseable
             return;
         }
         closed = true;
+        DEVICES.remove(ctx.name(), this);
         for (final AgentRunner runner : runners)
         {
             runner.close();

@@ -42,6 +42,8 @@ public final class RcPair implements AutoCloseable
         public final IbvMr mr;
         public final IbvQp qp;
         private final IbvWc[] wcs = new IbvWc[64];
+        /** Gives both engines a duty cycle while waiting (matters in INVOKER mode, a no-op otherwise). */
+        Runnable driveBoth = () -> { };
 
         Side(final EngineContext ec, final int access, final Consumer<IbvQpInitAttr> qpSetup)
         {
@@ -84,6 +86,7 @@ public final class RcPair implements AutoCloseable
                 }
                 if (got == 0)
                 {
+                    driveBoth.run();
                     Thread.onSpinWait();
                     java.util.concurrent.locks.LockSupport.parkNanos(20_000);
                 }
@@ -160,11 +163,23 @@ public final class RcPair implements AutoCloseable
             throw ex;
         }
         b = sb;
+        final Runnable drive = () ->
+        {
+            a.engine.drive();
+            b.engine.drive();
+        };
+        a.driveBoth = drive;
+        b.driveBoth = drive;
     }
 
     public static EngineContext engine(final String name, final String address)
     {
-        return new EngineContext().name(name).port(address).threadingMode(ThreadingMode.SHARED).numCompVectors(2);
+        return engine(name, address, ThreadingMode.SHARED);
+    }
+
+    public static EngineContext engine(final String name, final String address, final ThreadingMode mode)
+    {
+        return new EngineContext().name(name).port(address).threadingMode(mode).numCompVectors(2);
     }
 
     /** Brings a local QP to RTS against the remote QP, as a program using plain ibverbs does. */

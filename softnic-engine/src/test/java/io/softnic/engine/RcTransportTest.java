@@ -23,14 +23,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(30)
 class RcTransportTest
 {
-    private RcPair pair;
-    private final IbvSendWr swr = new IbvSendWr();
-    private final IbvRecvWr rwr = new IbvRecvWr();
+    RcPair pair;
+    final IbvSendWr swr = new IbvSendWr();
+    final IbvRecvWr rwr = new IbvRecvWr();
+
+    ThreadingMode mode()
+    {
+        return ThreadingMode.SHARED;
+    }
 
     @BeforeEach
     void setUp()
     {
-        pair = new RcPair(RcPair.engine("a", "127.0.0.2"), RcPair.engine("b", "127.0.0.3"));
+        pair = new RcPair(RcPair.engine("a", "127.0.0.2", mode()), RcPair.engine("b", "127.0.0.3", mode()));
     }
 
     @AfterEach
@@ -218,6 +223,10 @@ class RcTransportTest
                 posted++;
             }
             final int got = pair.a.sendCq.poll(wcs, wcs.length);
+            if (got == 0)
+            {
+                pair.b.engine.drive();
+            }
             for (int i = 0; i < got; i++)
             {
                 assertEquals(IbvWcStatus.SUCCESS, wcs[i].status, wcs[i] + " a=" + pair.a.engine.counters().snapshot() + " b=" + pair.b.engine.counters().snapshot());
