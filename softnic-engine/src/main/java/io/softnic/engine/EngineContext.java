@@ -129,6 +129,25 @@ public final class EngineContext
         return this;
     }
 
+    /**
+     * Picks the idle strategy of the engine's threads by name: {@code spin} (busy spin: lowest latency, burns a core
+     * per thread), {@code yield}, {@code backoff} (spin, then yield, then park up to 100 us: the default) or
+     * {@code park} (park 50 us at once: least CPU).
+     */
+    public EngineContext idle(final String name)
+    {
+        idleStrategy = switch (name)
+        {
+            case "spin" -> org.agrona.concurrent.BusySpinIdleStrategy::new;
+            case "yield" -> org.agrona.concurrent.YieldingIdleStrategy::new;
+            case "backoff" -> () -> new BackoffIdleStrategy(10, 20, 1_000, 100_000);
+            case "park" -> () -> new org.agrona.concurrent.SleepingIdleStrategy(50_000);
+            default -> throw new IllegalArgumentException("unknown idle strategy '" + name +
+                "' (spin, yield, backoff, park)");
+        };
+        return this;
+    }
+
     public NanoClock clock()
     {
         return clock;

@@ -17,7 +17,6 @@ import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -71,9 +70,9 @@ public final class SoftnicEngine implements AutoCloseable
         final PacketSink sink = new PacketSink()
         {
             @Override
-            public void send(final QueuePair qp, final MemorySegment frame, final int length)
+            public void send(final QueuePair qp, final java.nio.ByteBuffer datagram)
             {
-                if (!ports[qp.portIndex()].send(frame.asByteBuffer().limit(length), qp.qpn(), qp.destination()))
+                if (!ports[qp.portIndex()].send(datagram, qp.qpn(), qp.destination()))
                 {
                     counters.increment(EngineCounters.TX_SEND_ERRORS);
                 }

@@ -60,6 +60,8 @@ public final class ControlPlane
     private int cqCount;
     private int mrCount;
     private CmControl cm;
+    /** Live QPs as a compact array, replaced on create and destroy, for the timer scan. */
+    private volatile QueuePair[] liveQps = new QueuePair[0];
 
     public ControlPlane(
         final EngineContext ctx,
@@ -107,14 +109,24 @@ public final class ControlPlane
     /** Visits every live QP (timer scans); the visitor takes each QP's own lock as needed. */
     public void forEachQp(final Consumer<QueuePair> visitor)
     {
+        for (final QueuePair qp : liveQps)
+        {
+            visitor.accept(qp);
+        }
+    }
+
+    private void publishLiveQps()
+    {
+        final java.util.ArrayList<QueuePair> live = new java.util.ArrayList<>(qpCount);
         for (int i = 0, n = qps.length(); i < n; i++)
         {
-            final QueuePair qp = qps.getPlain(i);
+            final QueuePair qp = qps.get(i);
             if (qp != null)
             {
-                visitor.accept(qp);
+                live.add(qp);
             }
         }
+        liveQps = live.toArray(new QueuePair[0]);
     }
 
     public IbvDeviceAttr queryDevice()
@@ -299,6 +311,7 @@ public final class ControlPlane
                     granted.maxSendSge, granted.maxRecvSge, granted.maxInlineData, transport);
                 qps.set(i, qp);
                 qpCount++;
+                publishLiveQps();
                 return new DeviceControl.QpResources(qpn, sendRing, sendCapacity, sendStride, recvRing, recvCapacity,
                     recvStride, granted);
             }
@@ -517,6 +530,7 @@ public final class ControlPlane
         }
         qps.set(qpn - QPN_BASE, null);
         qpCount--;
+        publishLiveQps();
     }
 
     /** The device as a verbs context sees it when the application runs in the engine's own process. */

@@ -24,6 +24,7 @@ public final class TxFrame
     public static final int CAPACITY = 4096 + 128;
 
     private final MemorySegment frame;
+    private final java.nio.ByteBuffer datagram;
     private final Bth bth = new Bth();
     private final Reth reth = new Reth();
     private final Aeth aeth = new Aeth();
@@ -38,6 +39,7 @@ public final class TxFrame
     public TxFrame(final PacketSink sink)
     {
         this.frame = Arena.ofAuto().allocate(CAPACITY, 64);
+        this.datagram = frame.asByteBuffer();
         this.sink = sink;
     }
 
@@ -95,7 +97,7 @@ public final class TxFrame
         bth.padCount(pad);
         final int length = (int)(padAt + pad + Icrc.LENGTH);
         icrc.write(sink.sourceIpv4(qp), qp.destIpv4(), sink.sourceUdpPort(qp), qp.destUdpPort(), frame, 0, length);
-        sink.send(qp, frame, length);
+        sink.send(qp, datagram.clear().limit(length));
         packets++;
     }
 
