@@ -93,7 +93,7 @@ public final class SoftnicEngine implements AutoCloseable
         this.cm = new ConnectionManager(ctx, control, ports, counters, this::idleWhileWaiting);
         control.cm(cm);
         this.tx = new TxPipeline(control.scheduler(), sink, 16, ctx.txBatch(), ctx.clock(),
-            visitor -> control.forEachQp(visitor::visit));
+            visitor -> control.forEachQp(visitor::visit), counters);
         this.rx = new RxPipeline(ports, new RxBufferPool(ctx.rxBufferCount()), ctx.rxBatch(), ctx.udpPort(),
             control::qp, control.scheduler(), cm, counters, new FaultInjector(ctx.faults()));
 

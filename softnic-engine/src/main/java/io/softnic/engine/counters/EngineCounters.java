@@ -37,7 +37,7 @@ public final class EngineCounters implements AutoCloseable
         "bus_bytes_to_host", "bus_bytes_from_host",
         "fault_dropped", "fault_duplicated", "fault_reordered", "fault_corrupted",
         "cm_mads_sent", "cm_mads_received", "cm_retries", "cm_rejects_sent", "cm_rejects_received",
-        "rx_buffers_exhausted", "tx_send_errors",
+        "rx_buffers_exhausted", "tx_send_errors", "qp_internal_errors",
     };
 
     public static final int ACKS_SENT = 0;
@@ -81,6 +81,7 @@ public final class EngineCounters implements AutoCloseable
     public static final int CM_REJECTS_RECEIVED = 38;
     public static final int RX_BUFFERS_EXHAUSTED = 39;
     public static final int TX_SEND_ERRORS = 40;
+    public static final int QP_INTERNAL_ERRORS = 41;
     /** Completions by ibv_wc_status: COMPLETIONS_BASE + status code. */
     public static final int COMPLETIONS_BASE = FIXED.length;
     private static final int COMPLETION_STATUSES = 22;

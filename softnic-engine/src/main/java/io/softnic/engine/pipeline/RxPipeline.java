@@ -91,8 +91,14 @@ public final class RxPipeline implements Agent
                 }
                 else
                 {
-                    process(pool.segment(slot), length, port, port.lastSourceIpv4(), port.lastSourcePort());
-                    pool.release(slot);
+                    try
+                    {
+                        process(pool.segment(slot), length, port, port.lastSourceIpv4(), port.lastSourcePort());
+                    }
+                    finally
+                    {
+                        pool.release(slot);
+                    }
                 }
             }
         }
@@ -193,18 +199,27 @@ public final class RxPipeline implements Agent
             counters.increment(EngineCounters.UNKNOWN_QP_DROPPED);
             return;
         }
-        final boolean txWork;
+        boolean txWork;
         synchronized (qp)
         {
-            if ((flags & Opcode.REQUEST) != 0)
+            try
             {
-                qp.responder().onRequest(view);
+                if ((flags & Opcode.REQUEST) != 0)
+                {
+                    qp.responder().onRequest(view);
+                }
+                else
+                {
+                    qp.completer().onResponse(view);
+                }
+                txWork = qp.responder().hasResponses();
             }
-            else
+            catch (final RuntimeException ex)
             {
-                qp.completer().onResponse(view);
+                // e.g. the tenant freed memory under a registered region: only this QP breaks
+                txWork = false;
+                QpFault.contain(qp, ex, counters);
             }
-            txWork = qp.responder().hasResponses();
         }
         if (txWork)
         {

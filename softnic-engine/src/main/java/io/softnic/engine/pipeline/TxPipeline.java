@@ -17,6 +17,7 @@ public final class TxPipeline implements Agent
     private static final long TIMER_INTERVAL_NANOS = 50_000;
 
     private final Scheduler scheduler;
+    private final io.softnic.engine.counters.EngineCounters counters;
     private final TxFrame frame;
     private final int qpBudget;
     private final int batch;
@@ -35,12 +36,19 @@ public final class TxPipeline implements Agent
         {
             synchronized (qp)
             {
-                if (qp.state() == IbvQpState.ERR)
+                try
                 {
-                    qp.flush();
-                    return;
+                    if (qp.state() == IbvQpState.ERR)
+                    {
+                        qp.flush();
+                        return;
+                    }
+                    work += qp.requester().onTimer(now);
                 }
-                work += qp.requester().onTimer(now);
+                catch (final RuntimeException ex)
+                {
+                    QpFault.contain(qp, ex, counters);
+                }
             }
         }
     }
@@ -51,9 +59,11 @@ public final class TxPipeline implements Agent
         final int qpBudget,
         final int batch,
         final NanoClock clock,
-        final Consumer<TimerVisitor> timerQps)
+        final Consumer<TimerVisitor> timerQps,
+        final io.softnic.engine.counters.EngineCounters counters)
     {
         this.scheduler = scheduler;
+        this.counters = counters;
         this.frame = new TxFrame(sink);
         this.qpBudget = qpBudget;
         this.batch = batch;
@@ -90,10 +100,23 @@ public final class TxPipeline implements Agent
         final boolean more;
         synchronized (qp)
         {
-            final int responses = qp.responder().emit(frame, qpBudget);
-            final int requests = qp.requester().transmit(frame, qpBudget - responses);
+            int responses = 0;
+            int requests = 0;
+            boolean again;
+            try
+            {
+                responses = qp.responder().emit(frame, qpBudget);
+                requests = qp.requester().transmit(frame, qpBudget - responses);
+                again = responses + requests >= qpBudget &&
+                    (qp.responder().hasResponses() || qp.sendQueue().hasUnsent());
+            }
+            catch (final RuntimeException ex)
+            {
+                again = false;
+                QpFault.contain(qp, ex, counters);
+            }
             sent = responses + requests;
-            more = sent >= qpBudget && (qp.responder().hasResponses() || qp.sendQueue().hasUnsent());
+            more = again;
         }
         if (more)
         {
