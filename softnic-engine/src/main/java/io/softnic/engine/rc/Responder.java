@@ -238,6 +238,8 @@ public final class Responder
         {
             counters.increment(EngineCounters.RNR_NAK_SENT);
             acknowledge(psn, Aeth.rnrNakSyndrome(qp.minRnrTimer()));
+            // the packets behind it are dropped quietly: the RNR NAK already tells the requester where to resume
+            sequenceNakSent = true;
             return false;
         }
         if (producer - recvIndex > recvRing.capacity() || producer - recvIndex < 0)

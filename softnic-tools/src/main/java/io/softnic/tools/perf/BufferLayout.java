@@ -49,7 +49,7 @@ final class BufferLayout
         {
             return 1;
         }
-        return (int)Math.clamp(budget / stride(size), 1, txDepth);
+        return Math.clamp(budget / stride(size), 1, txDepth);
     }
 
     long slotOffset(final int size, final int slot)
@@ -62,7 +62,7 @@ final class BufferLayout
     {
         if (test == PerfTest.SEND_BW)
         {
-            return (int)Math.clamp(budget / stride(maxSize), 1, rxDepth);
+            return Math.clamp(budget / stride(maxSize), 1, rxDepth);
         }
         return test.isPingPong() ? 1 : 0;
     }

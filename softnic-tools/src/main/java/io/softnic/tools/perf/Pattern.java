@@ -8,7 +8,7 @@ import java.nio.ByteOrder;
  * The data the tests move: a byte stream derived from a seed (one per side and QP) and the byte's index, so every
  * byte says where it belongs. Filling and checking go a word at a time; a check names the first byte that differs.
  */
-final class Pattern
+public final class Pattern
 {
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
@@ -17,23 +17,23 @@ final class Pattern
     {
     }
 
-    static long seed(final int side, final int qp)
+    public static long seed(final int side, final int qp)
     {
         return mix(GOLDEN * (((long)side << 32) | (qp + 1L)));
     }
 
-    static long word(final long seed, final long wordIndex)
+    public static long word(final long seed, final long wordIndex)
     {
         return mix(seed + wordIndex * GOLDEN);
     }
 
-    static byte byteAt(final long seed, final long index)
+    public static byte byteAt(final long seed, final long index)
     {
         return (byte)(word(seed, index >>> 3) >>> ((index & 7) << 3));
     }
 
     /** Writes bytes [base, base+length) of the stream at offset; base must be a multiple of 8. */
-    static void fill(final MemorySegment seg, final long offset, final long length, final long seed, final long base)
+    public static void fill(final MemorySegment seg, final long offset, final long length, final long seed, final long base)
     {
         checkBase(base);
         long w = base >>> 3;
@@ -49,7 +49,7 @@ final class Pattern
     }
 
     /** The index (from offset) of the first byte that is not bytes [base, base+length) of the stream, or -1. */
-    static long firstMismatch(
+    public static long firstMismatch(
         final MemorySegment seg, final long offset, final long length, final long seed, final long base)
     {
         checkBase(base);
