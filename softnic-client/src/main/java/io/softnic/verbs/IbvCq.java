@@ -103,8 +103,8 @@ public final class IbvCq implements AutoCloseable
     {
         if (!closed)
         {
-            closed = true;
             context.control().destroyCq(cqn);
+            closed = true; // only once the device let go: a refused destroy leaves the object usable
         }
     }
 }

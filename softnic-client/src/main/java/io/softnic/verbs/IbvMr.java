@@ -60,8 +60,8 @@ public final class IbvMr implements AutoCloseable
     {
         if (!closed)
         {
-            closed = true;
             pd.context().control().deregMr(keys.lkey());
+            closed = true; // only once the device let go: a refused destroy leaves the object usable
         }
     }
 }

@@ -52,8 +52,8 @@ public final class IbvPd implements AutoCloseable
     {
         if (!closed)
         {
-            closed = true;
             context.control().deallocPd(handle);
+            closed = true; // only once the device let go: a refused destroy leaves the object usable
         }
     }
 }

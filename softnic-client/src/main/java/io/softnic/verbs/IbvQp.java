@@ -247,8 +247,8 @@ public final class IbvQp implements AutoCloseable
     {
         if (!closed)
         {
-            closed = true;
             pd.context().control().destroyQp(qpn);
+            closed = true; // only once the device let go: a refused destroy leaves the object usable
         }
     }
 }

@@ -572,7 +572,9 @@ public final class Responder
                 {
                     counters.increment(EngineCounters.ACKS_SENT);
                 }
-                responded(ackPsn);
+                // not recorded as a response: only a READ response or atomic ACK makes a later ACK of the same PSN
+                // redundant. After an RNR or sequence NAK for p the ACK for p is news, and a duplicate request is
+                // answered again because our previous ACK may be the packet that was lost.
                 sent++;
             }
             if (errorAfterAck)
