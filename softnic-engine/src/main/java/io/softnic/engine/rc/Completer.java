@@ -243,14 +243,11 @@ public final class Completer
         }
         w.readPackets++;
         w.readBytes += length;
+        // response data that arrived in order is acknowledged: it moves the window and resets the retry budget
+        sq.advanceUnacked(Psn.next(psn));
         if (last)
         {
-            sq.advanceUnacked(Psn.next(w.lastPsn));
             sq.complete(w, IbvWcStatus.SUCCESS.code());
-        }
-        else
-        {
-            qp.requester().progress();
         }
     }
 

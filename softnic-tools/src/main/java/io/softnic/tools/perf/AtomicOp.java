@@ -2,7 +2,9 @@ package io.softnic.tools.perf;
 
 import io.softnic.verbs.IbvWrOpcode;
 
-/** Which atomic the atomic tests issue (perftest's -A). Both leave the same values behind, so both are checked alike. */
+/**
+ * Which atomic the atomic tests issue (perftest's -A). Both leave the same values behind, so both are checked alike.
+ */
 public enum AtomicOp
 {
     FETCH_AND_ADD(IbvWrOpcode.ATOMIC_FETCH_AND_ADD),

@@ -10,7 +10,8 @@ import java.nio.ByteOrder;
  */
 public final class Pattern
 {
-    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE_LONG =
+        ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
     private Pattern()
@@ -33,7 +34,8 @@ public final class Pattern
     }
 
     /** Writes bytes [base, base+length) of the stream at offset; base must be a multiple of 8. */
-    public static void fill(final MemorySegment seg, final long offset, final long length, final long seed, final long base)
+    public static void fill(
+        final MemorySegment seg, final long offset, final long length, final long seed, final long base)
     {
         checkBase(base);
         long w = base >>> 3;

@@ -19,11 +19,13 @@ public record PerfConfig(
     int mtu,
     boolean reportGbits,
     AtomicOp atomicOp,
-    int cmPort)
+    int cmPort,
+    boolean warmUp)
 {
     public static final int DEFAULT_CM_PORT = 18515;
     public static final int MAX_QPS = ControlMessage.MAX_QPS;
     public static final int MAX_TX_DEPTH = 8192;
+    public static final int CQ_MOD_SIZE_LIMIT = 8192;
 
     public PerfConfig
     {
@@ -34,22 +36,36 @@ public record PerfConfig(
     public static PerfConfig defaults(final PerfTest test, final List<Integer> sizes)
     {
         return new PerfConfig(test, sizes, test.defaultIters(), 0, 1, test.defaultTxDepth(), 4096, false,
-            AtomicOp.FETCH_AND_ADD, DEFAULT_CM_PORT);
+            AtomicOp.FETCH_AND_ADD, DEFAULT_CM_PORT, false);
     }
 
     public PerfConfig withIters(final long n)
     {
-        return new PerfConfig(test, sizes, n, durationSeconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort);
+        return new PerfConfig(test, sizes, n, durationSeconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort,
+            warmUp);
     }
 
     public PerfConfig withDuration(final int seconds)
     {
-        return new PerfConfig(test, sizes, iters, seconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort);
+        return new PerfConfig(test, sizes, iters, seconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort, warmUp);
     }
 
     public PerfConfig withCmPort(final int port)
     {
-        return new PerfConfig(test, sizes, iters, durationSeconds, qps, txDepth, mtu, reportGbits, atomicOp, port);
+        return new PerfConfig(test, sizes, iters, durationSeconds, qps, txDepth, mtu, reportGbits, atomicOp, port,
+            warmUp);
+    }
+
+    public PerfConfig withWarmUp(final boolean on)
+    {
+        return new PerfConfig(test, sizes, iters, durationSeconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort,
+            on);
+    }
+
+    /** The unreported round before the first one (perftest's --perform_warm_up): short, at the first size. */
+    public long warmUpIters()
+    {
+        return Math.min(iters, test.isBandwidth() ? 5000 : 2000);
     }
 
     public boolean timed()
@@ -62,10 +78,18 @@ public record PerfConfig(
         return Collections.max(sizes);
     }
 
-    /** Completions are requested every cqMod WRs (perftest's CQ moderation): a fraction of the TX depth. */
-    public int cqMod()
+    /**
+     * Completions are requested every cqMod WRs (perftest's CQ moderation): a fraction of the TX depth, and every
+     * WR for messages above 8 KiB, as perftest does (MSG_SIZE_CQ_MOD_LIMIT).
+     */
+    public static int cqMod(final int txDepth, final int size)
     {
-        return Math.max(1, Math.min(64, txDepth / 2));
+        return size > CQ_MOD_SIZE_LIMIT ? 1 : Math.max(1, Math.min(64, txDepth / 2));
+    }
+
+    public int cqMod(final int size)
+    {
+        return cqMod(txDepth, size);
     }
 
     /** perftest's -a: 2 bytes up to 8 MiB doubling; atomics move 8 bytes only. */

@@ -1,0 +1,334 @@
+package io.softnic.tools;
+
+import io.softnic.engine.ThreadingMode;
+import io.softnic.tools.perf.AtomicOp;
+import io.softnic.tools.perf.PerfClient;
+import io.softnic.tools.perf.PerfConfig;
+import io.softnic.tools.perf.PerfServer;
+import io.softnic.tools.perf.PerfSession;
+import io.softnic.tools.perf.PerfTest;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code softnic perf}: perftest's eight RC tests between two softnic engines, with perftest's flags and tables. */
+@Command(
+    name = "perf",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    header = "perftest for softnic: bandwidth and latency of RDMA WRITE, READ, SEND and atomics.",
+    description = {
+        "",
+        "TEST is one of write_bw, write_lat, read_bw, read_lat, send_bw, send_lat, atomic_bw, atomic_lat. Every " +
+            "byte moved is checked; a run that finds anything wrong exits with 1.",
+        "",
+        "Without SERVER_ADDR it is the server: it waits for one client, runs, prints the table. With SERVER_ADDR " +
+            "it is the client and connects to the server's engine through the CM (service port -p). The client's " +
+            "-s, -n, -D, -q, -t, -a and -A govern the run; the server learns them from the client.",
+        "",
+        "  softnic perf write_bw --port 127.0.0.2              (server)",
+        "  softnic perf write_bw --port 127.0.0.3 127.0.0.2    (client)",
+        "  softnic perf write_bw --loopback                    (both, in this process)",
+        "",
+        "Each engine binds UDP port 4791 on its --port address, so client and server on one host need distinct " +
+            "addresses, e.g. 127.0.0.2 and 127.0.0.3 (any 127.x.y.z works on Linux).",
+        ""})
+public final class PerfCommand implements Callable<Integer>
+{
+    private static final Set<Integer> MTUS = Set.of(256, 512, 1024, 2048, 4096);
+    static final Set<String> IDLE = Set.of("spin", "yield", "backoff", "park");
+    private static final String LOOPBACK_SERVER = "127.0.0.2";
+    private static final String LOOPBACK_CLIENT = "127.0.0.3";
+    private static final String DEFAULT_PORT = "127.0.0.1";
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    SoftnicCli cli;
+
+    @Parameters(index = "0", paramLabel = "TEST", description = "The test to run.")
+    String testName;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "SERVER_ADDR",
+        description = "The server engine's address: run as the client.")
+    String serverAddress;
+
+    @Option(names = {"-s", "--size"}, paramLabel = "BYTES",
+        description = "Message size (default 65536 for bandwidth, 2 for latency; atomics move 8).")
+    Long size;
+
+    @Option(names = {"-n", "--iters"}, paramLabel = "N",
+        description = "Iterations per QP (default 5000 for bandwidth, 1000 for latency).")
+    Long iters;
+
+    @Option(names = {"-D", "--duration"}, paramLabel = "SECONDS", description = "Run for this long instead of -n.")
+    Integer duration;
+
+    @Option(names = {"-q", "--qp"}, paramLabel = "N", description = "Number of QPs (bandwidth tests; default 1).")
+    int qps = 1;
+
+    @Option(names = {"-t", "--tx-depth"}, paramLabel = "N",
+        description = "Requests in flight per QP (default 128 for bandwidth; latency tests use 1).")
+    Integer txDepth;
+
+    @Option(names = {"-a", "--all"}, description = "Run sizes 2 B to 8 MiB, doubling (atomics: 8 B only).")
+    boolean all;
+
+    @Option(names = {"-m", "--mtu"}, paramLabel = "BYTES", description = "Path MTU: 256..4096 (default 4096).")
+    int mtu = 4096;
+
+    @Option(names = {"-A", "--atomic_type"}, paramLabel = "OP",
+        description = "Atomic tests: FETCH_AND_ADD (default) or CMP_AND_SWAP.")
+    AtomicOp atomicOp = AtomicOp.FETCH_AND_ADD;
+
+    @Option(names = {"--report_gbits", "--report-gbits"}, description = "Report bandwidth in Gb/sec, not MiB/sec.")
+    boolean reportGbits;
+
+    @Option(names = {"-p", "--cm-port"}, paramLabel = "PORT",
+        description = "The server's CM service port (default 18515, perftest's).")
+    int cmPort = PerfConfig.DEFAULT_CM_PORT;
+
+    @Option(names = "--port", paramLabel = "ADDR",
+        description = "Address of this engine's port (repeatable; default 127.0.0.1). With --loopback: the " +
+            "server's, then the client's (default 127.0.0.2, 127.0.0.3).")
+    List<String> ports;
+
+    @Option(names = "--loopback", description = "Run server and client in this process (two engines).")
+    boolean loopback;
+
+    @Option(names = "--threading", paramLabel = "MODE",
+        description = "Engine threading: DEDICATED, SHARED (default) or INVOKER; with --loopback for both engines.")
+    ThreadingMode threading = ThreadingMode.SHARED;
+
+    @Option(names = "--idle", paramLabel = "STRATEGY",
+        description = "How idle engine threads wait: spin, yield, backoff (the engine's default) or park. On few " +
+            "cores yield gives the lowest latency; spin needs a core per engine thread.")
+    String idle;
+
+    @Option(names = {"--perform_warm_up", "--warm-up"},
+        description = "Run an unreported round at the first size before measuring (lets the JIT compile).")
+    boolean warmUp;
+
+    @Option(names = "--counters", description = "Print every non-zero counter of both engines at the end.")
+    boolean counters;
+
+    @Override
+    public Integer call()
+    {
+        final PerfConfig config = config();
+        final List<String> addresses = addresses();
+        final String id = Long.toString(ProcessHandle.current().pid());
+        if (loopback)
+        {
+            final String client = addresses.size() > 1 ? addresses.get(1) : LOOPBACK_CLIENT;
+            final String serverAddr = addresses.getFirst();
+            try (LocalEngine s = LocalEngine.launch("perf-server-" + id, threading, idle, List.of(serverAddr));
+                 LocalEngine c = LocalEngine.launch("perf-client-" + id, threading, idle, List.of(client)))
+            {
+                try
+                {
+                    PerfSession.loopback(s.ibv(), s.address(), c.ibv(), config, cli.out(), true);
+                }
+                catch (final RuntimeException ex)
+                {
+                    return failed(ex, List.of(c, s), List.of("client", "server"));
+                }
+                finished(List.of(c, s), List.of("client", "server"));
+                return SoftnicCli.EXIT_OK;
+            }
+        }
+        final boolean client = serverAddress != null;
+        final String role = client ? "client" : "server";
+        try (LocalEngine engine = LocalEngine.launch("perf-" + role + "-" + id, threading, idle, addresses))
+        {
+            try
+            {
+                if (client)
+                {
+                    new PerfClient(engine.ibv(), config, serverAddress, cli.out(), true, null).run();
+                }
+                else
+                {
+                    try (PerfServer server = new PerfServer(engine.ibv(), config.test(), cmPort, mtu, reportGbits,
+                        cli.out(), true, null).peerActivity(engine::rxPackets))
+                    {
+                        server.listen();
+                        server.serve();
+                    }
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                return failed(ex, List.of(engine), List.of(role));
+            }
+            finished(List.of(engine), List.of(role));
+            return SoftnicCli.EXIT_OK;
+        }
+    }
+
+    private void finished(final List<LocalEngine> engines, final List<String> roles)
+    {
+        final PrintStream out = cli.out();
+        for (int i = 0; i < (counters ? engines.size() : 1); i++)
+        {
+            if (counters)
+            {
+                CounterReport.full(out, engines.get(i), roles.get(i));
+            }
+            else
+            {
+                CounterReport.concise(out, engines.get(i), roles.get(i));
+            }
+        }
+    }
+
+    private int failed(final RuntimeException ex, final List<LocalEngine> engines, final List<String> roles)
+    {
+        final PrintStream err = cli.err();
+        err.println("softnic perf: FAILED: " + SoftnicCli.oneLine(ToolFailure.describe(ex)));
+        if (System.getenv("SOFTNIC_DEBUG") != null)
+        {
+            ex.printStackTrace(err);
+        }
+        for (int i = 0; i < engines.size(); i++)
+        {
+            try
+            {
+                CounterReport.full(err, engines.get(i), roles.get(i));
+            }
+            catch (final RuntimeException ignore)
+            {
+                err.println("(counters of " + roles.get(i) + " engine unavailable)");
+            }
+        }
+        return SoftnicCli.EXIT_FAILED;
+    }
+
+    /** Validates the flags into a config; any problem is a usage error (exit code 2). */
+    PerfConfig config()
+    {
+        final PerfTest test = PerfTest.byName(testName);
+        if (test == null)
+        {
+            throw usage("unknown test '" + testName + "' (one of " + PerfTest.names() + ")");
+        }
+        final List<Integer> sizes;
+        if (all)
+        {
+            sizes = PerfConfig.allSizes(test);
+        }
+        else if (size == null)
+        {
+            sizes = List.of(test.defaultSize());
+        }
+        else if (test.verb() == PerfTest.Verb.ATOMIC && size != PerfTest.ATOMIC_SIZE)
+        {
+            throw usage("atomic tests move 8 bytes; -s " + size + " is not allowed");
+        }
+        else if (size < 1 || size > PerfTest.MAX_SIZE)
+        {
+            throw usage("-s must be between 1 and " + PerfTest.MAX_SIZE + " bytes, not " + size);
+        }
+        else
+        {
+            sizes = List.of(size.intValue());
+        }
+        if (iters != null && duration != null)
+        {
+            throw usage("-n and -D exclude each other");
+        }
+        if (iters != null && (iters < 1 || iters > 1_000_000_000L))
+        {
+            throw usage("-n must be between 1 and 1000000000, not " + iters);
+        }
+        if (duration != null && (duration < 1 || duration > 86_400))
+        {
+            throw usage("-D must be between 1 and 86400 seconds, not " + duration);
+        }
+        if (qps < 1 || qps > PerfConfig.MAX_QPS)
+        {
+            throw usage("-q must be between 1 and " + PerfConfig.MAX_QPS + ", not " + qps);
+        }
+        if (qps > 1 && !test.isBandwidth())
+        {
+            throw usage("latency tests run on one QP (-q 1)");
+        }
+        if (txDepth != null && (txDepth < 1 || txDepth > PerfConfig.MAX_TX_DEPTH))
+        {
+            throw usage("-t must be between 1 and " + PerfConfig.MAX_TX_DEPTH + ", not " + txDepth);
+        }
+        if (!MTUS.contains(mtu))
+        {
+            throw usage("-m must be 256, 512, 1024, 2048 or 4096, not " + mtu);
+        }
+        if (idle != null && !IDLE.contains(idle))
+        {
+            throw usage("--idle must be spin, yield, backoff or park, not '" + idle + "'");
+        }
+        if (cmPort < 1 || cmPort > 65535)
+        {
+            throw usage("-p must be a port between 1 and 65535, not " + cmPort);
+        }
+        final int depth = !test.isBandwidth() ? 1 : txDepth != null ? txDepth : test.defaultTxDepth();
+        return new PerfConfig(test, sizes, iters != null ? iters : test.defaultIters(),
+            duration != null ? duration : 0, qps, depth, mtu, reportGbits, atomicOp, cmPort, warmUp);
+    }
+
+    /** This side's engine addresses (with --loopback: the server's, then the client's). */
+    List<String> addresses()
+    {
+        if (serverAddress != null && !Ipv4.isValid(serverAddress))
+        {
+            throw usage("SERVER_ADDR must be an IPv4 address like 127.0.0.2, not '" + serverAddress + "'");
+        }
+        if (ports != null)
+        {
+            for (final String p : ports)
+            {
+                if (!Ipv4.isValid(p))
+                {
+                    throw usage("--port must be an IPv4 address like 127.0.0.3, not '" + p + "'");
+                }
+            }
+        }
+        if (loopback)
+        {
+            if (serverAddress != null)
+            {
+                throw usage("--loopback runs both sides in this process; drop SERVER_ADDR " + serverAddress);
+            }
+            if (ports != null && ports.size() > 2)
+            {
+                throw usage("--loopback takes at most two --port addresses: the server's, then the client's");
+            }
+            final List<String> both = ports == null ? List.of(LOOPBACK_SERVER, LOOPBACK_CLIENT) : ports;
+            if (both.size() == 2 && both.get(0).equals(both.get(1)))
+            {
+                throw usage("server and client need distinct addresses, both are " + both.getFirst());
+            }
+            return both;
+        }
+        final List<String> mine = ports == null ? List.of(DEFAULT_PORT) : ports;
+        if (serverAddress != null && mine.contains(serverAddress))
+        {
+            throw usage("the client's --port must differ from SERVER_ADDR " + serverAddress +
+                " (on one host use e.g. --port 127.0.0.3 with a server on 127.0.0.2)");
+        }
+        return mine;
+    }
+
+    private CommandLine.ParameterException usage(final String message)
+    {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}

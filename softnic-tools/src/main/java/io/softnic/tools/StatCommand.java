@@ -1,0 +1,152 @@
+package io.softnic.tools;
+
+import io.softnic.engine.counters.CounterFile;
+import io.softnic.engine.counters.EngineCounters;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/** {@code softnic stat}: the counters of running engines, read from their counters files, as {@code ethtool -S}. */
+@Command(
+    name = "stat",
+    mixinStandardHelpOptions = true,
+    header = "The counters of running engines, ethtool -S style.",
+    description = {
+        "",
+        "Prints the non-zero counters of every running softnic engine. Engines started by softnic commands keep " +
+            "their counters in /dev/shm/softnic-$USER/NAME.counters; give files to read others.",
+        ""})
+public final class StatCommand implements Callable<Integer>
+{
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    SoftnicCli cli;
+
+    @Option(names = "--engine-dir", paramLabel = "DIR",
+        description = "Where engines keep their counters (default /dev/shm/softnic-$USER).")
+    Path engineDir;
+
+    @Parameters(arity = "0..*", paramLabel = "COUNTERS_FILE", description = "Counters files to read instead.")
+    List<Path> files;
+
+    private record Header(boolean valid, long pid)
+    {
+    }
+
+    @Override
+    public Integer call() throws IOException
+    {
+        if (files != null && !files.isEmpty())
+        {
+            if (engineDir != null)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give either --engine-dir or counters files, not both");
+            }
+            for (final Path f : files)
+            {
+                if (!Files.isRegularFile(f))
+                {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "no such counters file: " + f);
+                }
+            }
+            int shown = 0;
+            for (final Path f : files)
+            {
+                shown += show(f, true) ? 1 : 0;
+            }
+            return shown == files.size() ? SoftnicCli.EXIT_OK : SoftnicCli.EXIT_FAILED;
+        }
+        final Path dir = engineDir != null ? engineDir : LocalEngine.countersDir();
+        if (!Files.isDirectory(dir))
+        {
+            cli.err().println("softnic stat: no engine is running (no counters directory " + dir + ")");
+            return SoftnicCli.EXIT_FAILED;
+        }
+        final List<Path> found;
+        try (Stream<Path> s = Files.list(dir))
+        {
+            found = s.filter(p -> p.getFileName().toString().endsWith(".counters")).sorted().toList();
+        }
+        int shown = 0;
+        for (final Path f : found)
+        {
+            shown += show(f, false) ? 1 : 0;
+        }
+        if (shown == 0)
+        {
+            cli.err().println("softnic stat: no engine is running (no live counters file in " + dir + ")");
+            return SoftnicCli.EXIT_FAILED;
+        }
+        return SoftnicCli.EXIT_OK;
+    }
+
+    private boolean show(final Path file, final boolean explicit)
+    {
+        final String name = file.getFileName().toString().replaceFirst("\\.counters$", "");
+        final Header header = header(file);
+        if (!header.valid())
+        {
+            cli.err().println("softnic stat: " + file + " is not a softnic counters file");
+            return false;
+        }
+        final boolean alive = ProcessHandle.of(header.pid()).map(ProcessHandle::isAlive).orElse(false);
+        if (!alive && !explicit)
+        {
+            return false;
+        }
+        final Map<String, Long> counters;
+        try
+        {
+            counters = CounterFile.read(file);
+        }
+        catch (final IOException ex)
+        {
+            cli.err().println("softnic stat: cannot read " + file + ": " + ex.getMessage());
+            return false;
+        }
+        final String state = alive ? "pid " + header.pid() : "pid " + header.pid() + ", not running";
+        EngineCounters.print("NIC statistics of engine " + name + " (" + state + "):", counters, cli.out());
+        return true;
+    }
+
+    private static Header header(final Path file)
+    {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ))
+        {
+            final ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
+            while (b.hasRemaining() && ch.read(b) > 0)
+            {
+                // read the header
+            }
+            if (b.position() < 16)
+            {
+                return new Header(false, 0);
+            }
+            return new Header(b.getInt(CounterFile.MAGIC_OFFSET) == CounterFile.MAGIC,
+                b.getLong(CounterFile.PID_OFFSET));
+        }
+        catch (final IOException ex)
+        {
+            return new Header(false, 0);
+        }
+    }
+}

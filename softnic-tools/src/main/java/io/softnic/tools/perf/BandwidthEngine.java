@@ -1,0 +1,208 @@
+package io.softnic.tools.perf;
+
+import io.softnic.tools.ToolFailure;
+import io.softnic.verbs.IbvSendFlags;
+import io.softnic.verbs.IbvSendWr;
+import io.softnic.verbs.IbvWc;
+import io.softnic.verbs.IbvWrOpcode;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * The pipelined requester of every *_bw test (perftest's run_iter_bw): per QP it keeps up to TX depth requests in
+ * flight, asks for a completion every cqMod requests (every request above 8 KiB, as perftest) and on the last, and
+ * counts a signaled completion as the completion of every request before it. Requests cycle through the buffer's
+ * slots. Nothing is allocated per request: one reusable work request per QP, counters in arrays, completions polled
+ * into a preallocated batch.
+ *
+ * <p>Peak bandwidth is the best of the intervals of at least 5 ms between completions; the average runs from the
+ * first post to the last completion.
+ */
+final class BandwidthEngine
+{
+    private static final long PEAK_INTERVAL_NANOS = 5_000_000L;
+
+    private final PerfEndpoint endpoint;
+    private final PerfTest test;
+    private final AtomicOp atomicOp;
+    private final Watchdog watchdog;
+    private final int txDepth;
+    private final PerfConfig config;
+    private final IbvSendWr[] wrs;
+    private final long[] posted;
+    private final long[] completed;
+    private final long[] target;
+    private final long[] lastSignaled;
+    private final IdleStrategy idle = new BackoffIdleStrategy(1_000, 100, 1_000, 50_000);
+
+    BandwidthEngine(final PerfEndpoint endpoint, final PerfConfig config, final Watchdog watchdog)
+    {
+        this.endpoint = endpoint;
+        this.test = config.test();
+        this.atomicOp = config.atomicOp();
+        this.watchdog = watchdog;
+        this.txDepth = config.txDepth();
+        this.config = config;
+        final int qps = endpoint.links.size();
+        wrs = new IbvSendWr[qps];
+        for (int q = 0; q < qps; q++)
+        {
+            wrs[q] = new IbvSendWr(1);
+        }
+        posted = new long[qps];
+        completed = new long[qps];
+        target = new long[qps];
+        lastSignaled = new long[qps];
+    }
+
+    /** Runs one round: {@code iters} requests per QP, or as many as fit in {@code durationNanos} when that is > 0. */
+    BandwidthResult run(final int size, final long iters, final long durationNanos)
+    {
+        final int qps = wrs.length;
+        final boolean timed = durationNanos > 0;
+        final int slots = endpoint.layout.slots(size);
+        final int cqMod = config.cqMod(size);
+        final long stride = BufferLayout.stride(size);
+        for (int q = 0; q < qps; q++)
+        {
+            configure(wrs[q], endpoint.links.get(q), size);
+            posted[q] = 0;
+            completed[q] = 0;
+            target[q] = timed ? Long.MAX_VALUE : iters;
+            lastSignaled[q] = -1;
+        }
+        final Completions cq = endpoint.sendCq;
+        watchdog.reset();
+        idle.reset();
+        final long start = System.nanoTime();
+        final long deadline = start + durationNanos;
+        boolean stopping = !timed;
+        long end = start;
+        long done = 0;
+        long intervalStart = start;
+        long intervalDone = 0;
+        double peakOpsPerNano = 0;
+        while (true)
+        {
+            for (int q = 0; q < qps; q++)
+            {
+                long p = posted[q];
+                final long limit = Math.min(target[q], completed[q] + txDepth);
+                if (p < limit)
+                {
+                    final QpLink link = endpoint.links.get(q);
+                    final IbvSendWr wr = wrs[q];
+                    for (; p < limit; p++)
+                    {
+                        final long offset = BufferLayout.DATA + (p % slots) * stride;
+                        wr.wrId = WrIds.data(q, p);
+                        wr.sgList[0].addr = link.addr(offset);
+                        if (test.verb() != PerfTest.Verb.SEND)
+                        {
+                            wr.remoteAddr = link.remoteAddr(offset);
+                        }
+                        if (atomicOp == AtomicOp.CMP_AND_SWAP && test.verb() == PerfTest.Verb.ATOMIC)
+                        {
+                            final long lap = p / slots;
+                            wr.compareAdd = lap;
+                            wr.swap = lap + 1;
+                        }
+                        final boolean signaled = (p + 1) % cqMod == 0 || p + 1 == target[q];
+                        wr.sendFlags = signaled ? IbvSendFlags.SIGNALED : 0;
+                        link.qp.postSend(wr);
+                        if (signaled)
+                        {
+                            lastSignaled[q] = p;
+                        }
+                    }
+                    posted[q] = p;
+                }
+            }
+            final int n = cq.poll();
+            if (n > 0)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    final IbvWc wc = cq.wc(i);
+                    if (WrIds.isControl(wc.wrId))
+                    {
+                        throw new ToolFailure("protocol error: control completion during a bandwidth round");
+                    }
+                    final int q = WrIds.qp(wc.wrId);
+                    final long c = WrIds.seq(wc.wrId) + 1;
+                    done += c - completed[q];
+                    completed[q] = c;
+                }
+                final long now = System.nanoTime();
+                end = now;
+                watchdog.progress();
+                idle.reset();
+                if (now - intervalStart >= PEAK_INTERVAL_NANOS)
+                {
+                    peakOpsPerNano = Math.max(peakOpsPerNano, (done - intervalDone) / (double)(now - intervalStart));
+                    intervalStart = now;
+                    intervalDone = done;
+                }
+            }
+            if (stopping && allCompleted())
+            {
+                break;
+            }
+            if (n == 0)
+            {
+                idle.idle();
+                watchdog.check(true, "waiting for send completions");
+            }
+            if (!stopping && System.nanoTime() >= deadline)
+            {
+                stopping = true;
+                for (int q = 0; q < qps; q++)
+                {
+                    // the last request must be signaled, or the unsignaled ones after the last completion never report
+                    target[q] = posted[q] > lastSignaled[q] + 1 ? posted[q] + 1 : posted[q];
+                }
+            }
+        }
+        for (int q = 0; q < qps; q++)
+        {
+            endpoint.links.get(q).round.ops = posted[q];
+        }
+        final double seconds = Math.max(end - start, 1) / 1e9;
+        final double avg = (double)size * done / seconds;
+        final double peak = Math.max(peakOpsPerNano * 1e9 * size, avg);
+        return new BandwidthResult(size, timed ? done : iters, peak, avg, done / seconds / 1e6);
+    }
+
+    private boolean allCompleted()
+    {
+        for (int q = 0; q < completed.length; q++)
+        {
+            if (completed[q] != target[q])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void configure(final IbvSendWr wr, final QpLink link, final int size)
+    {
+        wr.reset();
+        wr.numSge = 1;
+        wr.sgList[0].lkey = link.lkey();
+        wr.sgList[0].length = size;
+        wr.rkey = link.rkey();
+        switch (test.verb())
+        {
+            case WRITE -> wr.opcode = IbvWrOpcode.RDMA_WRITE;
+            case READ -> wr.opcode = IbvWrOpcode.RDMA_READ;
+            case SEND -> wr.opcode = IbvWrOpcode.SEND;
+            case ATOMIC ->
+            {
+                wr.opcode = atomicOp.opcode();
+                wr.sgList[0].length = PerfTest.ATOMIC_SIZE;
+                wr.compareAdd = 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package io.softnic.tools.perf;
+
+import io.softnic.cm.CmException;
+import io.softnic.cm.CmParams;
+import io.softnic.tools.ToolFailure;
+import io.softnic.verbs.IbvContext;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The active side of a perf session: connects its QPs through the CM (the private data carries what perftest sends
+ * over TCP), then for each message size starts a round, runs the bandwidth or latency engine, checks its own memory,
+ * reports to the server and takes the server's verdict, and prints the table row.
+ */
+public final class PerfClient
+{
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final IbvContext ibv;
+    private final PerfConfig config;
+    private final String server;
+    private final PrintStream out;
+    private final boolean printBanner;
+    private final SessionAbort abort;
+    private final List<BandwidthResult> bandwidth = new ArrayList<>();
+    private final List<LatencyResult> latency = new ArrayList<>();
+
+    public PerfClient(final IbvContext ibv, final PerfConfig config, final String server, final PrintStream out,
+        final boolean printBanner, final SessionAbort abort)
+    {
+        this.ibv = ibv;
+        this.config = config;
+        this.server = server;
+        this.out = out;
+        this.printBanner = printBanner;
+        this.abort = abort;
+    }
+
+    public List<BandwidthResult> bandwidthResults()
+    {
+        return bandwidth;
+    }
+
+    public List<LatencyResult> latencyResults()
+    {
+        return latency;
+    }
+
+    public void run()
+    {
+        final Watchdog watchdog = new Watchdog("client", "server", abort);
+        try (PerfEndpoint ep = new PerfEndpoint(ibv, config.test(), true, config.qps(), config.txDepth(),
+            config.maxSize()))
+        {
+            connect(ep);
+            watchdog.watch(ep.links);
+            if (printBanner)
+            {
+                PerfReport.banner(out, config.test(), ibv.deviceName(), config.qps(), config.txDepth(),
+                    config.cqMod(config.sizes().getFirst()), ep.links.getFirst().connection.peer().mtu(),
+                    config.atomicOp());
+                PerfReport.addresses(out, ep.links, ibv.queryDevice().gidIpv4());
+            }
+            runRounds(ep, watchdog);
+            for (final QpLink link : ep.links)
+            {
+                link.connection.disconnect();
+            }
+        }
+    }
+
+    /** The rounds over connected QPs: the warm-up if asked for, one per message size, then FINISH. */
+    void runRounds(final PerfEndpoint ep, final Watchdog watchdog)
+    {
+        final PerfTest test = config.test();
+        final Round r = new Round(ep, watchdog);
+        out.println(PerfReport.header(test, config.reportGbits()));
+        int round = 0;
+        if (config.warmUp())
+        {
+            r.run(++round, config.sizes().getFirst(), config.warmUpIters(), Math.min(config.durationSeconds(), 1),
+                true);
+        }
+        for (final int size : config.sizes())
+        {
+            r.run(++round, size, config.iters(), config.durationSeconds(), false);
+        }
+        r.control.out();
+        r.control.send(ControlMessage.FINISH);
+        r.control.await(ControlMessage.READY, false);
+        out.println(PerfReport.RESULT_LINE);
+    }
+
+    /** What the client keeps across rounds, and one round: START, run, check, DONE, RESULT, the row. */
+    private final class Round
+    {
+        final PerfEndpoint ep;
+        final ControlChannel control;
+        final Integrity integrity;
+        final BandwidthEngine bw;
+        final LatencyEngine lat;
+        final LatencyOp op;
+
+        Round(final PerfEndpoint ep, final Watchdog watchdog)
+        {
+            final PerfTest test = config.test();
+            this.ep = ep;
+            this.control = new ControlChannel(ep.links.getFirst(), ep.sendCq, ep.recvCq, watchdog);
+            this.integrity = new Integrity(test, ep.layout, true);
+            this.bw = test.isBandwidth() ? new BandwidthEngine(ep, config, watchdog) : null;
+            this.lat = test.isBandwidth() ? null : new LatencyEngine();
+            this.op = test.isBandwidth() ? null :
+                LatencyOps.create(test, ep, control, watchdog, config.atomicOp(), true);
+        }
+
+        void run(final int round, final int size, final long iters, final int seconds, final boolean warmUp)
+        {
+            final PerfTest test = config.test();
+            for (final QpLink link : ep.links)
+            {
+                integrity.prepare(link, size);
+            }
+            control.out().round(round).size(size).iters(iters).duration(seconds).warmUp(warmUp);
+            control.send(ControlMessage.START);
+            control.await(ControlMessage.READY, false);
+
+            final long durationNanos = seconds * 1_000_000_000L;
+            final ControlMessage done;
+            if (bw != null)
+            {
+                final BandwidthResult r = bw.run(size, iters, durationNanos);
+                done = control.out();
+                done.stat(0, r.peakBytesPerSec()).stat(1, r.avgBytesPerSec()).stat(2, r.msgRateMpps())
+                    .stat(3, r.iterations());
+                if (!warmUp)
+                {
+                    out.println(PerfReport.row(r, config.reportGbits()));
+                    bandwidth.add(r);
+                }
+            }
+            else
+            {
+                op.prepare(size);
+                final long n = lat.run(op, true, iters, durationNanos);
+                ep.links.getFirst().round.ops = n;
+                final LatencyResult r = lat.result(size, n, test.rttFactor());
+                done = control.out();
+                final double[] stats = r.toStats();
+                for (int i = 0; i < stats.length; i++)
+                {
+                    done.stat(i, stats[i]);
+                }
+                if (!warmUp)
+                {
+                    out.println(PerfReport.row(r));
+                    latency.add(r);
+                }
+            }
+            String problem = null;
+            for (final QpLink link : ep.links)
+            {
+                done.qpOps(link.index, link.round.ops);
+                if (problem == null)
+                {
+                    problem = integrity.verify(link, size, link.round.ops);
+                }
+            }
+            done.round(round).size(size).iters(ep.links.getFirst().round.ops);
+            done.status(problem == null ? ControlMessage.STATUS_OK : ControlMessage.STATUS_FAILED);
+            if (problem != null)
+            {
+                done.detail(problem);
+            }
+            control.send(ControlMessage.DONE);
+            final ControlMessage result = control.await(ControlMessage.RESULT, false);
+            final String what = test.testName() + (warmUp ? " warm-up" : "") + ", " + size + " B";
+            if (problem != null)
+            {
+                throw new ToolFailure("data check failed on the client (" + what + "): " + problem);
+            }
+            if (result.status() != ControlMessage.STATUS_OK)
+            {
+                throw new ToolFailure("data check failed on the server (" + what + "): " + result.detail());
+            }
+        }
+    }
+
+    private void connect(final PerfEndpoint ep)
+    {
+        for (final QpLink link : ep.links)
+        {
+            final ConnectRequest request = new ConnectRequest(config.test(), link.index, config.qps(),
+                config.atomicOp(), config.txDepth(), config.maxSize(),
+                new RemoteBuffer(link.mr.addr(), link.mr.rkey(), link.mr.length()));
+            final CmParams params = CmParams.defaults().withMtu(config.mtu()).withPrivateData(request.encode());
+            try
+            {
+                link.connection = ibv.cm().connect(link.qp, server, config.cmPort(), params, CONNECT_TIMEOUT);
+            }
+            catch (final CmException ex)
+            {
+                throw new ToolFailure(connectFailure(ex), ex);
+            }
+            link.remote = RemoteBuffer.decode(link.connection.peer().privateData(), "the server");
+            link.remote.requireAtLeast(ep.layout.length(), "the server's");
+        }
+    }
+
+    private String connectFailure(final CmException ex)
+    {
+        final String where = server + " CM port " + config.cmPort();
+        return switch (ex.reason())
+        {
+            case CmException.TIMEOUT -> "no answer from a softnic perf server at " + where +
+                " (is it running, with --port " + server + "?)";
+            case 8 -> "nothing listens at " + where + " (the server's -p must match)";
+            case PerfServer.REJECT_CONSUMER -> "the server at " + where + " refused the connection: it runs " +
+                "another test or protocol version (see its output)";
+            default -> "connection to " + where + " failed: " + ex.getMessage() + " (reason " + ex.reason() + ")";
+        };
+    }
+}

@@ -1,0 +1,161 @@
+package io.softnic.tools.perf;
+
+import io.softnic.verbs.IbvAccess;
+import io.softnic.verbs.IbvContext;
+import io.softnic.verbs.IbvCq;
+import io.softnic.verbs.IbvMr;
+import io.softnic.verbs.IbvPd;
+import io.softnic.verbs.IbvQp;
+import io.softnic.verbs.IbvQpAttr;
+import io.softnic.verbs.IbvQpAttrMask;
+import io.softnic.verbs.IbvQpInitAttr;
+import io.softnic.verbs.IbvQpState;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * One side's verbs resources for a perf session: a PD, one send CQ and one receive CQ shared by the QPs, and per QP
+ * a registered buffer laid out by {@link BufferLayout}. QPs are created in RESET and moved to INIT here, so receives
+ * are posted before the connection manager takes them to RTS (no SEND of the peer can find the queue empty).
+ */
+final class PerfEndpoint implements AutoCloseable
+{
+    static final int CONTROL_RECEIVES = 4;
+    static final int ACCESS = IbvAccess.LOCAL_WRITE | IbvAccess.REMOTE_WRITE | IbvAccess.REMOTE_READ |
+        IbvAccess.REMOTE_ATOMIC;
+
+    final IbvContext ibv;
+    final BufferLayout layout;
+    final Completions sendCq;
+    final Completions recvCq;
+    final List<QpLink> links;
+    private final IbvPd pd;
+    private final List<IbvCq> cqs = new ArrayList<>();
+
+    PerfEndpoint(final IbvContext ibv, final PerfTest test, final boolean client, final int qps, final int txDepth,
+        final int maxSize)
+    {
+        this.ibv = ibv;
+        this.layout = new BufferLayout(test, qps, txDepth, maxSize);
+        this.pd = ibv.allocPd();
+        final List<QpLink> made = new ArrayList<>();
+        try
+        {
+            final boolean dataReceives = test.receivesData(client);
+            final int rxDepth = dataReceives ? test.dataRxDepth() : CONTROL_RECEIVES;
+            final int sendWr = test.isBandwidth() ? txDepth + 2 : Math.max(txDepth, 4) + 4;
+            final IbvCq scq = ibv.createCq(qps * (sendWr + 2) + 16, 0);
+            cqs.add(scq);
+            final IbvCq rcq = ibv.createCq(qps * (rxDepth + 2) + 16, 0);
+            cqs.add(rcq);
+            this.sendCq = new Completions("send", scq, 64);
+            this.recvCq = new Completions("receive", rcq, 64);
+            for (int q = 0; q < qps; q++)
+            {
+                made.add(createLink(q, scq, rcq, sendWr, dataReceives, rxDepth));
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            made.forEach(PerfEndpoint::closeLink);
+            closeRest();
+            throw ex;
+        }
+        this.links = Collections.unmodifiableList(made);
+    }
+
+    private QpLink createLink(final int q, final IbvCq scq, final IbvCq rcq, final int sendWr,
+        final boolean dataReceives, final int rxDepth)
+    {
+        final MemorySegment buffer = ibv.allocateBuffer(layout.length());
+        final IbvMr mr = pd.regMr(buffer, ACCESS);
+        final IbvQpInitAttr init = new IbvQpInitAttr();
+        init.sendCq = scq;
+        init.recvCq = rcq;
+        init.cap.maxSendWr = sendWr;
+        init.cap.maxRecvWr = rxDepth + 2;
+        init.cap.maxSendSge = 1;
+        init.cap.maxRecvSge = 1;
+        init.cap.maxInlineData = 0;
+        final IbvQp qp;
+        try
+        {
+            qp = pd.createQp(init);
+        }
+        catch (final RuntimeException ex)
+        {
+            mr.close();
+            throw ex;
+        }
+        try
+        {
+            final IbvQpAttr attr = new IbvQpAttr().state(IbvQpState.INIT);
+            attr.pkeyIndex = 0;
+            attr.portNum = 1;
+            attr.qpAccessFlags = ACCESS;
+            qp.modify(attr, IbvQpAttrMask.RC_RESET_TO_INIT);
+            final ReceiveRing ring;
+            if (dataReceives)
+            {
+                ring = new ReceiveRing(qp, q, mr.addr() + layout.recvOffset(0), layout.recvStride(),
+                    layout.recvSlots(), (int)layout.recvStride(), mr.lkey());
+                ring.post(rxDepth);
+            }
+            else
+            {
+                ring = ReceiveRing.controlOnly(qp, q);
+                if (q == 0)
+                {
+                    ring.post(rxDepth);
+                }
+            }
+            return new QpLink(q, qp, buffer, mr, ring, new QpRound(layout.recvSlots()));
+        }
+        catch (final RuntimeException ex)
+        {
+            qp.close();
+            mr.close();
+            throw ex;
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        if (links != null)
+        {
+            links.forEach(PerfEndpoint::closeLink);
+        }
+        closeRest();
+    }
+
+    private void closeRest()
+    {
+        for (final IbvCq cq : cqs)
+        {
+            quietly(cq::close);
+        }
+        quietly(pd::close);
+    }
+
+    private static void closeLink(final QpLink link)
+    {
+        quietly(link.qp::close);
+        quietly(link.mr::close);
+    }
+
+    private static void quietly(final Runnable r)
+    {
+        try
+        {
+            r.run();
+        }
+        catch (final RuntimeException ignore)
+        {
+            // tearing down: the engine may already have dropped the object along with the connection
+        }
+    }
+}
