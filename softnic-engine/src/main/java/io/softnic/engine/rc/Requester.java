@@ -324,12 +324,12 @@ public final class Requester
         {
             return 0;
         }
-        transport.counters().increment(EngineCounters.RETRANSMIT_TIMEOUTS);
         if (!sq.hasUnacked())
         {
             retransmitDeadline = Long.MAX_VALUE;
             return 0;
         }
+        transport.counters().increment(EngineCounters.RETRANSMIT_TIMEOUTS);
         if (retriesLeft == 0)
         {
             sq.fail(IbvWcStatus.RETRY_EXC_ERR.code());
