@@ -1,21 +1,134 @@
 package io.softnic.engine.cm;
 
 import io.softnic.cm.CmControl;
+import io.softnic.cm.CmException;
 import io.softnic.cm.CmParams;
 import io.softnic.cm.CmPeer;
 import io.softnic.cm.CmRequest;
+import io.softnic.cm.CmState;
 import io.softnic.engine.EngineContext;
 import io.softnic.engine.control.ControlPlane;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.pipeline.MadHandler;
 import io.softnic.engine.port.UdpPort;
+import io.softnic.engine.rc.QueuePair;
+import io.softnic.verbs.IbvAhAttr;
+import io.softnic.verbs.IbvMtu;
 import io.softnic.verbs.VerbsException;
+import io.softnic.wire.Mtu;
+import io.softnic.wire.Opcode;
 import io.softnic.wire.PacketView;
+import io.softnic.wire.cm.CmDrep;
+import io.softnic.wire.cm.CmDreq;
+import io.softnic.wire.cm.CmIpPrivateData;
+import io.softnic.wire.cm.CmMra;
+import io.softnic.wire.cm.CmRej;
+import io.softnic.wire.cm.CmRep;
+import io.softnic.wire.cm.CmReq;
+import io.softnic.wire.cm.CmRtu;
+import io.softnic.wire.cm.CmTimeout;
+import io.softnic.wire.cm.Mad;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
 
-/** TEMPORARY shell: being replaced by the real connection manager. */
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The device's connection manager: the IB CM protocol (IBTA vol. 1 ch. 12) for RC QPs in MADs on QP1, with rdma_cm's
+ * IP addressing on top (service id RDMA_PS_TCP | port, the IP header at the start of the REQ's private data).
+ *
+ * <p>Threads. The RX pipeline hands each MAD it finds to {@link #onMad} on the RX thread, which checks it and copies
+ * it into a bounded single-producer/single-consumer {@link MadInbox} (never blocking, never allocating). The CM agent's
+ * {@link #doWork} takes MADs from there and runs the connection state machines and their retry timers. The verbs-side
+ * calls ({@link CmControl}) come from application threads. All connection state is guarded by one lock: the agent
+ * only ever tries it (a busy lock costs it a duty cycle, never a wait) and callers hold it only for short steps,
+ * never while waiting; they wait by running {@code idle}, which in INVOKER threading is the engine's own duty cycle.
+ * MADs leave from the agent only (what a verbs call sends is queued for its next duty cycle), through the port's
+ * socket for QP 1 ({@link MadSender}).
+ *
+ * <p>Failure semantics: a connect that is rejected or times out leaves the QP in RESET (rdma_cm leaves it as it was;
+ * RESET lets the caller connect it again). A disconnect, or a DREQ from the peer, moves the QP to ERR, which flushes
+ * its outstanding work with WR_FLUSH_ERR. Time comes from the engine's clock, so tests can drive it.
+ */
 public final class ConnectionManager implements Agent, CmControl, MadHandler
 {
+    /** First wait for a response to a REQ, REP or DREQ; doubled on each retry up to {@link #MAX_RESPONSE_TIMEOUT_NANOS}. */
+    static final long RESPONSE_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    static final long MAX_RESPONSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Resends of a REQ, REP or DREQ before the CM gives up on it: rdma_cm's CMA_MAX_CM_RETRIES. A connect gives up
+     * sooner when its own timeout passes; the REP and the DREQ are repeated in the background.
+     */
+    static final int MAX_RETRIES = 15;
+    /** How long a finished connection is remembered, to answer late duplicates (a DREQ gets its DREP again). */
+    static final long TIMEWAIT_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /** How long a REQ waits for the consumer to accept or reject it once the active side has stopped repeating it. */
+    static final long STALE_REQUEST_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Connection requests a listener holds before REQs are rejected with NO_RESOURCES. */
+    static final int BACKLOG = 128;
+    static final int INBOX_CAPACITY = 256;
+    /** Service timeout we ask for in an MRA (4.096 us * 2^18, about 1 s) while a REQ waits for the consumer. */
+    static final int MRA_SERVICE_TIMEOUT = 18;
+    private static final int MAX_PEER_SERVICE_TIMEOUT = 22;
+    private static final int WORK_BATCH = 64;
+    /** How often the agent looks at the connections' timers (retries are hundreds of milliseconds apart). */
+    private static final long SCAN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final int MAX_U8 = 255;
+    private static final long CA_GUID_PREFIX = 0x5346_4E43_0000_0000L;
+
+    private final EngineContext ctx;
+    private final NanoClock clock;
+    private final ControlPlane control;
+    private final UdpPort[] ports;
+    private final EngineCounters counters;
+    private final Runnable idle;
+    private final MadInbox inbox = new MadInbox(INBOX_CAPACITY);
+    private final MadSender sender;
+    private final CmMessages messages = new CmMessages();
+    private final QpTransitions qps;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final SplittableRandom random;
+    private final long caGuid;
+
+    // Guarded by lock.
+    private final Map<Integer, CmConnection> byLocalCommId = new HashMap<>();
+    private final Map<Long, CmConnection> byRemote = new HashMap<>();
+    private final Map<Integer, CmConnection> byQpn = new HashMap<>();
+    private final Map<Integer, CmListener> listeners = new HashMap<>();
+    private final Map<Integer, CmListener> listenersByPort = new HashMap<>();
+    private final MemorySegment scratch = MemorySegment.ofArray(new byte[Mad.MAD_LENGTH]);
+    /** MADs the verbs calls produced, for the agent to send. */
+    private final ArrayDeque<Outgoing> outbox = new ArrayDeque<>();
+    /** True while the agent's duty cycle holds the lock: MADs go out at once. */
+    private boolean agentRunning;
+    private int nextCommId;
+    private int nextListenerId = 1;
+    private long nextScan;
+    private volatile String lastError;
+
+    // Views of received MADs: the RX thread's, and the agent's (under lock).
+    private final Mad rxMad = new Mad();
+    private final Mad mad = new Mad();
+    private final CmReq req = new CmReq();
+    private final CmRep rep = new CmRep();
+    private final CmRtu rtu = new CmRtu();
+    private final CmRej rej = new CmRej();
+    private final CmDreq dreq = new CmDreq();
+    private final CmDrep drep = new CmDrep();
+    private final CmMra mra = new CmMra();
+    private final CmIpPrivateData cma = new CmIpPrivateData();
+
+    private record Outgoing(int portIndex, int dstIpv4, MemorySegment mad)
+    {
+    }
+
     public ConnectionManager(
         final EngineContext ctx,
         final ControlPlane control,
@@ -23,12 +136,19 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         final EngineCounters counters,
         final Runnable idle)
     {
-    }
-
-    @Override
-    public int doWork()
-    {
-        return 0;
+        this.ctx = ctx;
+        this.clock = ctx.clock();
+        this.control = control;
+        this.ports = ports;
+        this.counters = counters;
+        this.idle = idle;
+        this.sender = new MadSender(ctx.udpPort(), counters);
+        this.qps = new QpTransitions(control, ctx.udpPort());
+        final int ip = ports.length > 0 ? ports[0].ipv4() : 0;
+        this.random = new SplittableRandom(System.nanoTime() ^ (long)ip << 17 ^ System.identityHashCode(this));
+        this.caGuid = CA_GUID_PREFIX | (ip & 0xFFFF_FFFFL);
+        this.nextCommId = random.nextInt();
+        this.nextScan = clock.nanoTime();
     }
 
     @Override
@@ -37,53 +157,1098 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         return "softnic-cm";
     }
 
+    /** The last unexpected error the agent survived while handling a MAD (diagnostics). */
+    public String lastError()
+    {
+        return lastError;
+    }
+
+    // ------------------------------------------------------------------------------------------------- RX thread
+
     @Override
     public void onMad(final UdpPort port, final int srcIpv4, final int srcUdpPort, final PacketView packet)
     {
+        try
+        {
+            if (packet.opcode() != Opcode.UD_SEND_ONLY ||
+                packet.deth().qkey() != Mad.Q_KEY_GSI ||
+                packet.payloadLength() < Mad.MAD_LENGTH)
+            {
+                counters.increment(EngineCounters.MALFORMED_DROPPED);
+                return;
+            }
+            final Mad m = rxMad.wrap(packet.segment(), packet.payloadOffset());
+            if (!m.isCm() || m.method() != Mad.METHOD_SEND || !isHandled(m.attributeId()))
+            {
+                counters.increment(EngineCounters.MALFORMED_DROPPED);
+                return;
+            }
+            if (!inbox.offer(port.index(), srcIpv4, packet.segment(), packet.payloadOffset()))
+            {
+                counters.increment(EngineCounters.RX_BUFFERS_EXHAUSTED);
+                return;
+            }
+            counters.increment(EngineCounters.CM_MADS_RECEIVED);
+        }
+        catch (final RuntimeException ex)
+        {
+            counters.increment(EngineCounters.MALFORMED_DROPPED);
+        }
     }
+
+    private static boolean isHandled(final int attributeId)
+    {
+        return switch (attributeId)
+        {
+            case Mad.ATTR_REQ, Mad.ATTR_MRA, Mad.ATTR_REJ, Mad.ATTR_REP, Mad.ATTR_RTU, Mad.ATTR_DREQ, Mad.ATTR_DREP ->
+                true;
+            default -> false;
+        };
+    }
+
+    // ------------------------------------------------------------------------------------------------- agent
+
+    @Override
+    public int doWork()
+    {
+        if (!lock.tryLock())
+        {
+            return 0;
+        }
+        agentRunning = true;
+        try
+        {
+            int work = flushOutbox();
+            for (int i = 0; i < WORK_BATCH; i++)
+            {
+                final int slot = inbox.peek();
+                if (slot < 0)
+                {
+                    break;
+                }
+                try
+                {
+                    dispatch(slot);
+                }
+                catch (final RuntimeException ex)
+                {
+                    lastError = ex.toString();
+                    counters.increment(EngineCounters.MALFORMED_DROPPED);
+                }
+                finally
+                {
+                    inbox.release();
+                }
+                work++;
+            }
+            final long now = clock.nanoTime();
+            if (now - nextScan >= 0)
+            {
+                nextScan = now + SCAN_INTERVAL_NANOS;
+                work += scanTimers(now);
+            }
+            return work;
+        }
+        finally
+        {
+            agentRunning = false;
+            lock.unlock();
+        }
+    }
+
+    private void dispatch(final int slot)
+    {
+        final MemorySegment seg = inbox.segment();
+        final long off = inbox.offsetOf(slot);
+        final int port = inbox.portIndex(slot);
+        final int src = inbox.sourceIpv4(slot);
+        switch (mad.wrap(seg, off).attributeId())
+        {
+            case Mad.ATTR_REQ -> onReq(req.wrap(seg, off), port, src);
+            case Mad.ATTR_REP -> onRep(rep.wrap(seg, off), src);
+            case Mad.ATTR_RTU -> onRtu(rtu.wrap(seg, off), src);
+            case Mad.ATTR_REJ -> onRej(rej.wrap(seg, off), src);
+            case Mad.ATTR_DREQ -> onDreq(dreq.wrap(seg, off), port, src);
+            case Mad.ATTR_DREP -> onDrep(drep.wrap(seg, off), src);
+            case Mad.ATTR_MRA -> onMra(mra.wrap(seg, off), src);
+            default -> unmatched();
+        }
+    }
+
+    private void unmatched()
+    {
+        counters.increment(EngineCounters.MALFORMED_DROPPED);
+    }
+
+    // ---- passive side: REQ
+
+    private void onReq(final CmReq m, final int port, final int src)
+    {
+        final int remoteCommId = m.localCommId();
+        final CmConnection existing = byRemote.get(CmConnection.remoteKey(src, remoteCommId));
+        if (existing != null)
+        {
+            duplicateReq(existing);
+            return;
+        }
+        final long serviceId = m.serviceId();
+        final CmListener listener =
+            CmIpPrivateData.isIpServiceId(serviceId) &&
+            CmIpPrivateData.servicePortSpace(serviceId) == CmIpPrivateData.RDMA_PS_TCP ?
+            listenersByPort.get(CmIpPrivateData.servicePort(serviceId)) : null;
+        if (listener == null)
+        {
+            rejectReq(m, port, src, CmRej.INVALID_SERVICE_ID);
+            return;
+        }
+        if (m.transportServiceType() != CmReq.TRANSPORT_RC)
+        {
+            rejectReq(m, port, src, CmRej.INVALID_TRANSPORT_TYPE);
+            return;
+        }
+        if (!Mtu.isValid(m.pathMtu()))
+        {
+            rejectReq(m, port, src, CmRej.INVALID_MTU);
+            return;
+        }
+        cma.wrap(m.segment(), m.offset() + CmReq.PRIVATE_DATA_OFFSET);
+        if (!cma.isIpv4() || m.localQpn() == 0)
+        {
+            rejectReq(m, port, src, CmRej.UNSUPPORTED_REQ);
+            return;
+        }
+        if (listener.full())
+        {
+            rejectReq(m, port, src, CmRej.NO_RESOURCES);
+            return;
+        }
+        final CmConnection c = new CmConnection(false, newCommId(), port, src);
+        c.remoteCommId = remoteCommId;
+        c.transactionId = m.transactionId();
+        c.remoteQpn = m.localQpn();
+        c.remoteStartingPsn = m.startingPsn();
+        c.reqMtuCode = m.pathMtu();
+        c.reqResponderResources = m.responderResources();
+        c.reqInitiatorDepth = m.initiatorDepth();
+        c.reqRetryCount = m.retryCount();
+        c.reqRnrRetryCount = m.rnrRetryCount();
+        c.reqLocalAckTimeout = m.primaryPath().localAckTimeout();
+        final byte[] data = new byte[CmIpPrivateData.REQ_USER_DATA_LENGTH];
+        MemorySegment.copy(m.segment(), m.offset() + CmReq.PRIVATE_DATA_OFFSET + CmIpPrivateData.USER_DATA_OFFSET,
+            MemorySegment.ofArray(data), 0, data.length);
+        c.request = new CmRequest(requestId(c), cma.srcIpv4(), cma.port(), c.remoteQpn, c.remoteStartingPsn,
+            Mtu.bytes(c.reqMtuCode), c.reqResponderResources, c.reqInitiatorDepth, c.reqRetryCount,
+            c.reqRnrRetryCount, c.reqLocalAckTimeout, data);
+        c.listener = listener;
+        c.state = CmState.REQ_RCVD;
+        c.deadline = clock.nanoTime() + STALE_REQUEST_NANOS;
+        byLocalCommId.put(c.localCommId, c);
+        byRemote.put(CmConnection.remoteKey(src, remoteCommId), c);
+        listener.pending.add(c);
+    }
+
+    private void duplicateReq(final CmConnection c)
+    {
+        switch (c.state)
+        {
+            case CmState.REQ_RCVD ->
+            {
+                // the consumer has not answered yet: ask the active side for more time
+                c.deadline = clock.nanoTime() + STALE_REQUEST_NANOS;
+                messages.mra(scratch, c.transactionId, c.localCommId, c.remoteCommId, CmMra.MESSAGE_REQ,
+                    MRA_SERVICE_TIMEOUT);
+                transmit(c.portIndex, c.remoteIpv4, scratch);
+            }
+            case CmState.REP_SENT -> resend(c, Mad.ATTR_REP);
+            case CmState.REJECTED -> resend(c, Mad.ATTR_REJ);
+            default ->
+            {
+                // established or gone: a stale duplicate
+            }
+        }
+    }
+
+    private void resend(final CmConnection c, final int attribute)
+    {
+        if (c.lastAttribute == attribute)
+        {
+            transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+        }
+    }
+
+    /** A REJ for a REQ we keep no state for (nothing listening, malformed). */
+    private void rejectReq(final CmReq m, final int port, final int src, final int reason)
+    {
+        messages.rej(scratch, m.transactionId(), 0, m.localCommId(), CmRej.MESSAGE_REQ, reason);
+        transmit(port, src, scratch);
+        counters.increment(EngineCounters.CM_REJECTS_SENT);
+    }
+
+    // ---- active side: REP, MRA
+
+    private void onRep(final CmRep m, final int src)
+    {
+        final CmConnection c = byLocalCommId.get(m.remoteCommId());
+        if (c == null || !c.active || c.remoteIpv4 != src)
+        {
+            unmatched();
+            return;
+        }
+        if (c.state == CmState.REQ_SENT)
+        {
+            applyRep(c, m);
+        }
+        else if (c.state == CmState.ESTABLISHED && m.localCommId() == c.remoteCommId)
+        {
+            resend(c, Mad.ATTR_RTU); // our RTU was lost: the passive side repeats its REP
+        }
+    }
+
+    private void applyRep(final CmConnection c, final CmRep m)
+    {
+        final CmParams p = c.params;
+        c.remoteCommId = m.localCommId();
+        c.remoteQpn = m.localQpn();
+        c.remoteStartingPsn = m.startingPsn();
+        final int theirMtu = CmMessages.repMtuCode(m.segment(), m.offset());
+        c.mtu = Mtu.isValid(theirMtu) ? Math.min(p.mtu(), Mtu.bytes(theirMtu)) : p.mtu();
+        final int maxDestRdAtomic = clampRdAtomic(Math.min(p.responderResources(), m.initiatorDepth()));
+        final int maxRdAtomic = clampRdAtomic(Math.min(p.initiatorDepth(), m.responderResources()));
+        final byte[] data = new byte[CmRep.PRIVATE_DATA_LENGTH];
+        m.getPrivateData(MemorySegment.ofArray(data), 0, data.length);
+        try
+        {
+            if (!ownsQp(c))
+            {
+                throw new VerbsException("QP " + c.qpn + " was destroyed while connecting");
+            }
+            qps.toRtr(c.qpn, c.portIndex + 1, c.remoteQpn, c.remoteIpv4, c.remoteStartingPsn, c.mtu,
+                maxDestRdAtomic, p.minRnrTimer());
+            qps.toRts(c.qpn, c.startingPsn, p.timeout(), p.retryCount(), m.rnrRetryCount(), maxRdAtomic);
+        }
+        catch (final RuntimeException ex)
+        {
+            // the REP cannot be used: refuse it, so the passive side does not wait for an RTU
+            final boolean qpGone = !ownsQp(c);
+            messages.rej(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, CmRej.MESSAGE_REP,
+                qpGone ? CmRej.NO_QP : CmRej.CONSUMER_DEFINED);
+            c.lastAttribute = Mad.ATTR_REJ;
+            transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+            counters.increment(EngineCounters.CM_REJECTS_SENT);
+            if (!qpGone)
+            {
+                qps.toReset(c.qpn);
+            }
+            c.failure = "connect: the REP from " + IbvAhAttr.ipv4ToString(c.remoteIpv4) +
+                " could not be applied to QP " + c.qpn + ": " + ex.getMessage();
+            finish(c, CmState.IDLE, CmConnection.FAILED, clock.nanoTime());
+            return;
+        }
+        messages.rtu(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId);
+        c.lastAttribute = Mad.ATTR_RTU;
+        transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+        c.peer = new CmPeer(c.remoteIpv4, c.remoteQpn, c.remoteStartingPsn, c.mtu, data);
+        c.disarm();
+        c.state = CmState.ESTABLISHED;
+        c.outcome = CmConnection.ESTABLISHED;
+    }
+
+    private void onMra(final CmMra m, final int src)
+    {
+        final CmConnection c = byLocalCommId.get(m.remoteCommId());
+        if (c == null || c.remoteIpv4 != src)
+        {
+            unmatched();
+            return;
+        }
+        if (c.active && c.state == CmState.REQ_SENT && m.messageMraed() == CmMra.MESSAGE_REQ)
+        {
+            // the passive side has our REQ and needs longer: wait its service timeout before repeating the REQ
+            c.remoteCommId = m.localCommId();
+            final long more = CmTimeout.nanos(Math.min(m.serviceTimeout(), MAX_PEER_SERVICE_TIMEOUT));
+            c.retries = 0;
+            c.timeoutNanos = RESPONSE_TIMEOUT_NANOS;
+            c.deadline = clock.nanoTime() + more + RESPONSE_TIMEOUT_NANOS;
+        }
+    }
+
+    // ---- both sides: RTU, REJ, DREQ, DREP
+
+    /** The connection a message after the REQ/REP exchange is for, checked against its sender; null if none. */
+    private CmConnection peerConnection(final int ourCommId, final int theirCommId, final int src)
+    {
+        final CmConnection c = byLocalCommId.get(ourCommId);
+        return c != null && c.remoteIpv4 == src && c.remoteCommId == theirCommId ? c : null;
+    }
+
+    private void onRtu(final CmRtu m, final int src)
+    {
+        final CmConnection c = peerConnection(m.remoteCommId(), m.localCommId(), src);
+        if (c == null || c.active)
+        {
+            unmatched();
+            return;
+        }
+        if (c.state == CmState.REP_SENT)
+        {
+            establishPassive(c);
+        }
+    }
+
+    private static void establishPassive(final CmConnection c)
+    {
+        c.disarm();
+        c.state = CmState.ESTABLISHED;
+        c.outcome = CmConnection.ESTABLISHED;
+    }
+
+    private void onRej(final CmRej m, final int src)
+    {
+        CmConnection c;
+        if (m.remoteCommId() != 0)
+        {
+            c = byLocalCommId.get(m.remoteCommId());
+            if (c != null && (c.remoteIpv4 != src ||
+                (c.state != CmState.REQ_SENT && c.remoteCommId != m.localCommId())))
+            {
+                c = null;
+            }
+        }
+        else
+        {
+            // a REJ sent before its sender learnt our comm id (the active side timing out): find it by theirs
+            c = byRemote.get(CmConnection.remoteKey(src, m.localCommId()));
+        }
+        if (c == null)
+        {
+            unmatched();
+            return;
+        }
+        counters.increment(EngineCounters.CM_REJECTS_RECEIVED);
+        final long now = clock.nanoTime();
+        c.rejectReason = m.reason();
+        switch (c.state)
+        {
+            case CmState.REQ_SENT ->
+            {
+                if (ownsQp(c))
+                {
+                    qps.toReset(c.qpn);
+                }
+                finish(c, CmState.REJECTED, CmConnection.REJECTED, now);
+            }
+            case CmState.REQ_RCVD -> finish(c, CmState.REJECTED, CmConnection.REJECTED, now);
+            case CmState.REP_SENT ->
+            {
+                if (ownsQp(c))
+                {
+                    qps.toError(c.qpn);
+                }
+                finish(c, CmState.REJECTED, CmConnection.REJECTED, now);
+            }
+            case CmState.ESTABLISHED, CmState.DREQ_SENT ->
+            {
+                if (ownsQp(c))
+                {
+                    qps.toError(c.qpn);
+                }
+                finish(c, CmState.DISCONNECTED, c.outcome, now);
+            }
+            default ->
+            {
+                // already finished
+            }
+        }
+    }
+
+    private void onDreq(final CmDreq m, final int port, final int src)
+    {
+        final CmConnection c = peerConnection(m.remoteCommId(), m.localCommId(), src);
+        if (c == null)
+        {
+            // as ib_cm does: a DREQ for a connection we do not know is answered, so the peer can finish
+            messages.drep(scratch, m.transactionId(), m.remoteCommId(), m.localCommId());
+            transmit(port, src, scratch);
+            return;
+        }
+        if (m.remoteQpnEecn() != c.qpn)
+        {
+            unmatched();
+            return;
+        }
+        switch (c.state)
+        {
+            case CmState.ESTABLISHED, CmState.REP_SENT, CmState.DREQ_SENT ->
+            {
+                c.state = CmState.DREQ_RCVD;
+                if (ownsQp(c))
+                {
+                    qps.toError(c.qpn);
+                }
+                messages.drep(c.lastMad, m.transactionId(), c.localCommId, c.remoteCommId);
+                c.lastAttribute = Mad.ATTR_DREP;
+                transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+                finish(c, CmState.DISCONNECTED, c.outcome, clock.nanoTime());
+            }
+            case CmState.DISCONNECTED, CmState.TIMEWAIT ->
+            {
+                // a repeated DREQ (our DREP was lost), or theirs crossing our late DREQ: answer again
+                messages.drep(scratch, m.transactionId(), c.localCommId, c.remoteCommId);
+                transmit(c.portIndex, c.remoteIpv4, scratch);
+                c.disarm();
+            }
+            default -> unmatched();
+        }
+    }
+
+    private void onDrep(final CmDrep m, final int src)
+    {
+        final CmConnection c = peerConnection(m.remoteCommId(), m.localCommId(), src);
+        if (c == null)
+        {
+            unmatched();
+            return;
+        }
+        if (c.state == CmState.DREQ_SENT || c.state == CmState.DISCONNECTED && c.lastAttribute == Mad.ATTR_DREQ)
+        {
+            finish(c, CmState.DISCONNECTED, c.outcome, clock.nanoTime());
+        }
+    }
+
+    // ---- timers
+
+    private int scanTimers(final long now)
+    {
+        int work = 0;
+        final Iterator<CmConnection> it = byLocalCommId.values().iterator();
+        while (it.hasNext())
+        {
+            final CmConnection c = it.next();
+            if (c.forgetAt != Long.MAX_VALUE && now - c.forgetAt >= 0)
+            {
+                it.remove();
+                byRemote.remove(CmConnection.remoteKey(c.remoteIpv4, c.remoteCommId), c);
+                if (c.qp != null && control.qp(c.qpn) != c.qp)
+                {
+                    byQpn.remove(c.qpn, c); // its QP is destroyed: nothing left to report a state for
+                }
+                work++;
+                continue;
+            }
+            if ((c.state == CmState.ESTABLISHED || c.state == CmState.REP_SENT) && control.qp(c.qpn) != c.qp)
+            {
+                abandon(c, now);
+                work++;
+                continue;
+            }
+            if (c.state == CmState.REP_SENT && ownsQp(c) && QpTransitions.receivedSince(c.qp, c.remoteStartingPsn))
+            {
+                establishPassive(c); // the first packet from the peer stands for the RTU (IBTA 12.6.5)
+                work++;
+                continue;
+            }
+            if (c.due(now))
+            {
+                onTimeout(c, now);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private void onTimeout(final CmConnection c, final long now)
+    {
+        switch (c.state)
+        {
+            case CmState.REQ_SENT ->
+            {
+                if (c.retries >= MAX_RETRIES)
+                {
+                    giveUpConnect(c, "connect: no reply from " + IbvAhAttr.ipv4ToString(c.remoteIpv4) + " after " +
+                        (MAX_RETRIES + 1) + " REQs", now);
+                }
+                else
+                {
+                    retry(c, now);
+                }
+            }
+            case CmState.REP_SENT ->
+            {
+                if (c.retries >= MAX_RETRIES)
+                {
+                    // no RTU ever came: the connection did not happen
+                    messages.rej(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, CmRej.MESSAGE_OTHER,
+                        CmRej.TIMEOUT);
+                    c.lastAttribute = Mad.ATTR_REJ;
+                    transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+                    counters.increment(EngineCounters.CM_REJECTS_SENT);
+                    if (ownsQp(c))
+                    {
+                        qps.toError(c.qpn);
+                    }
+                    c.rejectReason = CmRej.TIMEOUT;
+                    finish(c, CmState.DISCONNECTED, CmConnection.TIMED_OUT, now);
+                }
+                else
+                {
+                    retry(c, now);
+                }
+            }
+            case CmState.DREQ_SENT, CmState.DISCONNECTED ->
+            {
+                if (c.lastAttribute != Mad.ATTR_DREQ || c.retries >= MAX_RETRIES)
+                {
+                    finish(c, CmState.DISCONNECTED, c.outcome, now);
+                }
+                else
+                {
+                    retry(c, now);
+                }
+            }
+            case CmState.REQ_RCVD ->
+            {
+                // neither taken nor answered, and the active side stopped asking: withdraw it
+                c.rejectReason = CmRej.TIMEOUT;
+                messages.rej(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, CmRej.MESSAGE_REQ,
+                    CmRej.TIMEOUT);
+                c.lastAttribute = Mad.ATTR_REJ;
+                transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+                counters.increment(EngineCounters.CM_REJECTS_SENT);
+                finish(c, CmState.REJECTED, CmConnection.TIMED_OUT, now);
+            }
+            default -> c.disarm();
+        }
+    }
+
+    /** The consumer destroyed the QP of a live connection: tell the peer with a DREQ, as rdma_destroy_id does. */
+    private void abandon(final CmConnection c, final long now)
+    {
+        c.transactionId = random.nextLong();
+        messages.dreq(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, c.remoteQpn);
+        c.lastAttribute = Mad.ATTR_DREQ;
+        transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+        c.arm(now, RESPONSE_TIMEOUT_NANOS);
+        c.forgetAt = now + TIMEWAIT_NANOS;
+        c.state = CmState.DISCONNECTED; // repeated in the background until the DREP, like a disconnect that timed out
+    }
+
+    /**
+     * Sends a MAD from the CM agent: at once when the agent itself is running, otherwise (a verbs call on an
+     * application thread) as a copy the agent sends on its next duty cycle, so that only the agent writes to the wire.
+     */
+    private void transmit(final int portIndex, final int dstIpv4, final MemorySegment m)
+    {
+        if (agentRunning)
+        {
+            sender.send(ports[portIndex], dstIpv4, m, 0);
+        }
+        else
+        {
+            final MemorySegment copy = MemorySegment.ofArray(new byte[Mad.MAD_LENGTH]);
+            MemorySegment.copy(m, 0, copy, 0, Mad.MAD_LENGTH);
+            outbox.add(new Outgoing(portIndex, dstIpv4, copy));
+        }
+    }
+
+    private int flushOutbox()
+    {
+        int sent = 0;
+        Outgoing o;
+        while ((o = outbox.poll()) != null)
+        {
+            sender.send(ports[o.portIndex()], o.dstIpv4(), o.mad(), 0);
+            sent++;
+        }
+        return sent;
+    }
+
+    private void retry(final CmConnection c, final long now)
+    {
+        transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+        counters.increment(EngineCounters.CM_RETRIES);
+        c.backoff(now, MAX_RESPONSE_TIMEOUT_NANOS);
+    }
+
+    /** Active side: no REP came. The QP goes back to RESET; the passive side is told with REJ(TIMEOUT). */
+    private void giveUpConnect(final CmConnection c, final String why, final long now)
+    {
+        if (ownsQp(c))
+        {
+            qps.toReset(c.qpn);
+        }
+        messages.rej(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, CmRej.MESSAGE_OTHER, CmRej.TIMEOUT);
+        c.lastAttribute = Mad.ATTR_REJ;
+        transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+        counters.increment(EngineCounters.CM_REJECTS_SENT);
+        c.failure = why;
+        finish(c, CmState.IDLE, CmConnection.TIMED_OUT, now);
+    }
+
+    /** A connection reached an end state: no more timers; remembered for a while to answer duplicates. */
+    private void finish(final CmConnection c, final int state, final int outcome, final long now)
+    {
+        c.disarm();
+        c.forgetAt = now + TIMEWAIT_NANOS;
+        if (c.listener != null)
+        {
+            c.listener.pending.remove(c);
+        }
+        c.state = state;
+        c.outcome = outcome == CmConnection.PENDING ? CmConnection.FAILED : outcome;
+    }
+
+    /** True while the connection's QP is the one it was made for and no later connection took it over. */
+    private boolean ownsQp(final CmConnection c)
+    {
+        return c.qp != null && control.qp(c.qpn) == c.qp && byQpn.get(c.qpn) == c;
+    }
+
+    // ------------------------------------------------------------------------------------------------- verbs side
 
     @Override
     public int listen(final int port)
     {
-        throw new VerbsException("CM not ready");
+        checkServicePort(port);
+        lock.lock();
+        try
+        {
+            if (listenersByPort.containsKey(port))
+            {
+                throw new VerbsException("port " + port + " is already listened on (EADDRINUSE)");
+            }
+            final CmListener listener = new CmListener(nextListenerId++, port, BACKLOG);
+            listeners.put(listener.id, listener);
+            listenersByPort.put(port, listener);
+            return listener.id;
+        }
+        finally
+        {
+            lock.unlock();
+        }
     }
 
     @Override
     public void closeListener(final int listenerId)
     {
+        lock.lock();
+        try
+        {
+            final CmListener listener = listeners.remove(listenerId);
+            if (listener == null)
+            {
+                return;
+            }
+            listenersByPort.remove(listener.port, listener);
+            final long now = clock.nanoTime();
+            CmConnection c;
+            while ((c = listener.pending.poll()) != null)
+            {
+                // requests nobody took: refused as if nothing had listened
+                messages.rej(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, CmRej.MESSAGE_REQ,
+                    CmRej.INVALID_SERVICE_ID);
+                c.lastAttribute = Mad.ATTR_REJ;
+                transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+                counters.increment(EngineCounters.CM_REJECTS_SENT);
+                c.rejectReason = CmRej.INVALID_SERVICE_ID;
+                finish(c, CmState.REJECTED, CmConnection.REJECTED, now);
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
     }
 
     @Override
     public CmRequest getRequest(final int listenerId, final long timeoutNanos)
     {
-        throw new VerbsException("CM not ready");
+        final long deadline = clock.nanoTime() + Math.max(0, timeoutNanos);
+        boolean first = true;
+        while (true)
+        {
+            lock.lock();
+            try
+            {
+                final CmListener listener = listeners.get(listenerId);
+                if (listener == null)
+                {
+                    if (first)
+                    {
+                        throw new VerbsException("no listener " + listenerId);
+                    }
+                    return null; // closed while we waited
+                }
+                CmConnection c;
+                while ((c = listener.pending.poll()) != null)
+                {
+                    if (c.state == CmState.REQ_RCVD)
+                    {
+                        return c.request;
+                    }
+                }
+            }
+            finally
+            {
+                lock.unlock();
+            }
+            first = false;
+            if (clock.nanoTime() - deadline >= 0)
+            {
+                return null;
+            }
+            idle.run();
+        }
     }
 
     @Override
     public void accept(final long requestId, final int qpn, final CmParams params)
     {
-        throw new VerbsException("CM not ready");
+        final byte[] data = checkParams(params, CmRep.PRIVATE_DATA_LENGTH, "a REP");
+        lock.lock();
+        try
+        {
+            final CmConnection c = request(requestId);
+            final QueuePair qp = qps.requireFresh(qpn, "accept");
+            requireNoConnection(qpn);
+            final int mtu = Math.min(Mtu.bytes(c.reqMtuCode), params.mtu());
+            final int maxDestRdAtomic = clampRdAtomic(Math.min(params.responderResources(), c.reqInitiatorDepth));
+            final int maxRdAtomic = clampRdAtomic(Math.min(params.initiatorDepth(), c.reqResponderResources));
+            final int startingPsn = random.nextInt() & 0xFF_FFFF;
+            final int portNum = c.portIndex + 1;
+            try
+            {
+                qps.toInit(qpn, portNum);
+                qps.toRtr(qpn, portNum, c.remoteQpn, c.remoteIpv4, c.remoteStartingPsn, mtu, maxDestRdAtomic,
+                    params.minRnrTimer());
+                qps.toRts(qpn, startingPsn, c.reqLocalAckTimeout, c.reqRetryCount, c.reqRnrRetryCount, maxRdAtomic);
+            }
+            catch (final RuntimeException ex)
+            {
+                qps.toReset(qpn);
+                throw new VerbsException("accept: cannot bring QP " + qpn + " to RTS for the request from " +
+                    IbvAhAttr.ipv4ToString(c.remoteIpv4) + ": " + ex.getMessage(), ex);
+            }
+            c.qpn = qpn;
+            c.qp = qp;
+            c.params = params;
+            c.startingPsn = startingPsn;
+            c.mtu = mtu;
+            byQpn.put(qpn, c);
+            final int mtuCode = mtu < Mtu.bytes(c.reqMtuCode) ? Mtu.code(mtu) : 0;
+            messages.rep(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, qpn, startingPsn,
+                maxDestRdAtomic, maxRdAtomic, params.rnrRetryCount(), caGuid, mtuCode, data);
+            c.lastAttribute = Mad.ATTR_REP;
+            c.state = CmState.REP_SENT;
+            transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+            c.arm(clock.nanoTime(), RESPONSE_TIMEOUT_NANOS);
+        }
+        finally
+        {
+            lock.unlock();
+        }
     }
 
     @Override
     public void reject(final long requestId, final int reason)
     {
+        if (reason < 0 || reason > 0xFFFF)
+        {
+            throw new VerbsException("reject reason " + reason + " out of range 0..65535");
+        }
+        lock.lock();
+        try
+        {
+            final CmConnection c = request(requestId);
+            messages.rej(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, CmRej.MESSAGE_REQ, reason);
+            c.lastAttribute = Mad.ATTR_REJ;
+            transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+            counters.increment(EngineCounters.CM_REJECTS_SENT);
+            c.rejectReason = reason;
+            finish(c, CmState.REJECTED, CmConnection.REJECTED, clock.nanoTime());
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /** The passive connection of a request the consumer may still answer. */
+    private CmConnection request(final long requestId)
+    {
+        final CmConnection c = requestId >= 0 && requestId <= 0xFFFF_FFFFL ? byLocalCommId.get((int)requestId) : null;
+        if (c == null || c.active || requestId(c) != requestId)
+        {
+            throw new VerbsException("no connection request " + requestId + " (unknown, or answered long ago)");
+        }
+        if (c.state != CmState.REQ_RCVD)
+        {
+            if (c.outcome == CmConnection.TIMED_OUT)
+            {
+                throw new CmException("connection request " + requestId + " expired: it waited for an answer " +
+                    "after " + IbvAhAttr.ipv4ToString(c.remoteIpv4) + " had stopped asking", CmRej.TIMEOUT);
+            }
+            if (c.state == CmState.REJECTED && c.lastAttribute != Mad.ATTR_REJ)
+            {
+                throw new CmException("connection request " + requestId + " was withdrawn by " +
+                    IbvAhAttr.ipv4ToString(c.remoteIpv4) + " (" + CmRej.reasonName(c.rejectReason) + ")",
+                    c.rejectReason);
+            }
+            throw new VerbsException("connection request " + requestId + " was already answered (CM state " +
+                CmState.name(c.state) + ")");
+        }
+        return c;
+    }
+
+    private static long requestId(final CmConnection c)
+    {
+        return c.localCommId & 0xFFFF_FFFFL;
     }
 
     @Override
-    public CmPeer connect(final int qpn, final int remoteIpv4, final int port, final CmParams params, final long timeoutNanos)
+    public CmPeer connect(
+        final int qpn, final int remoteIpv4, final int port, final CmParams params, final long timeoutNanos)
     {
-        throw new VerbsException("CM not ready");
+        final byte[] data = checkParams(params, CmIpPrivateData.REQ_USER_DATA_LENGTH,
+            "a REQ (92 bytes less rdma_cm's 36-byte IP header)");
+        checkServicePort(port);
+        if (remoteIpv4 == 0)
+        {
+            throw new VerbsException("connect: no destination address");
+        }
+        if (timeoutNanos <= 0)
+        {
+            throw new VerbsException("connect: timeout must be positive: " + timeoutNanos + " ns");
+        }
+        final long deadline = clock.nanoTime() + timeoutNanos;
+        final CmConnection c;
+        lock.lock();
+        try
+        {
+            final QueuePair qp = qps.requireFresh(qpn, "connect");
+            requireNoConnection(qpn);
+            final int portIndex = route(remoteIpv4);
+            qps.toInit(qpn, portIndex + 1);
+            c = new CmConnection(true, newCommId(), portIndex, remoteIpv4);
+            c.qpn = qpn;
+            c.qp = qp;
+            c.params = params;
+            c.startingPsn = random.nextInt() & 0xFF_FFFF;
+            c.transactionId = random.nextLong();
+            final int rdMax = ctx.maxRdAtomic();
+            messages.req(c.lastMad, c.transactionId, c.localCommId, new CmMessages.ReqFields(
+                CmIpPrivateData.tcpServiceId(port), caGuid, qpn, c.startingPsn,
+                Math.min(params.responderResources(), Math.min(rdMax, MAX_U8)),
+                Math.min(params.initiatorDepth(), Math.min(rdMax, MAX_U8)),
+                params.retryCount(), params.rnrRetryCount(), IbvMtu.fromBytes(params.mtu()), params.timeout(),
+                MAX_RETRIES, ports[portIndex].ipv4(), remoteIpv4, 0xC000 | (c.localCommId & 0x3FFF), data));
+            c.lastAttribute = Mad.ATTR_REQ;
+            byLocalCommId.put(c.localCommId, c);
+            byQpn.put(qpn, c);
+            c.state = CmState.REQ_SENT;
+            transmit(portIndex, remoteIpv4, c.lastMad);
+            c.arm(clock.nanoTime(), RESPONSE_TIMEOUT_NANOS);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+
+        while (c.outcome == CmConnection.PENDING)
+        {
+            if (clock.nanoTime() - deadline >= 0)
+            {
+                lock.lock();
+                try
+                {
+                    if (c.outcome == CmConnection.PENDING)
+                    {
+                        giveUpConnect(c, "connect: no reply from " + IbvAhAttr.ipv4ToString(remoteIpv4) + ":" + port +
+                            " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms", clock.nanoTime());
+                    }
+                }
+                finally
+                {
+                    lock.unlock();
+                }
+                break;
+            }
+            idle.run();
+        }
+        return switch (c.outcome)
+        {
+            case CmConnection.ESTABLISHED -> c.peer;
+            case CmConnection.REJECTED -> throw new CmException("connect to " + IbvAhAttr.ipv4ToString(remoteIpv4) +
+                ":" + port + " rejected: " + CmRej.reasonName(c.rejectReason) + " (" + c.rejectReason + ")" +
+                (c.rejectReason == CmRej.INVALID_SERVICE_ID ? ": nothing listens on that port" : ""),
+                c.rejectReason);
+            case CmConnection.TIMED_OUT -> throw new CmException(c.failure, CmException.TIMEOUT);
+            default -> throw new VerbsException(c.failure != null ? c.failure : "connect failed");
+        };
     }
 
     @Override
     public void disconnect(final int qpn, final long timeoutNanos)
     {
+        final long deadline = clock.nanoTime() + Math.max(0, timeoutNanos);
+        final CmConnection c;
+        lock.lock();
+        try
+        {
+            c = byQpn.get(qpn);
+            if (c == null || !ownsQp(c))
+            {
+                throw new VerbsException("disconnect: QP " + qpn + " has no connection");
+            }
+            switch (c.state)
+            {
+                case CmState.ESTABLISHED, CmState.REP_SENT ->
+                {
+                    qps.toError(qpn);
+                    c.transactionId = random.nextLong();
+                    messages.dreq(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, c.remoteQpn);
+                    c.lastAttribute = Mad.ATTR_DREQ;
+                    c.state = CmState.DREQ_SENT;
+                    transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+                    c.arm(clock.nanoTime(), RESPONSE_TIMEOUT_NANOS);
+                }
+                case CmState.DREQ_SENT, CmState.DREQ_RCVD, CmState.DISCONNECTED, CmState.TIMEWAIT ->
+                {
+                    // already going or gone
+                }
+                default -> throw new VerbsException("disconnect: QP " + qpn + " is not connected (CM state " +
+                    CmState.name(c.state) + ")");
+            }
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        while (c.state == CmState.DREQ_SENT)
+        {
+            if (clock.nanoTime() - deadline >= 0)
+            {
+                lock.lock();
+                try
+                {
+                    if (c.state == CmState.DREQ_SENT)
+                    {
+                        // no DREP yet: down for the caller; the DREQ keeps being repeated until its retries run out
+                        c.forgetAt = clock.nanoTime() + TIMEWAIT_NANOS;
+                        c.state = CmState.DISCONNECTED;
+                    }
+                }
+                finally
+                {
+                    lock.unlock();
+                }
+                return;
+            }
+            idle.run();
+        }
     }
 
     @Override
     public int state(final int qpn)
     {
+        lock.lock();
+        try
+        {
+            final CmConnection c = byQpn.get(qpn);
+            return c == null || control.qp(qpn) != c.qp ? CmState.IDLE : c.state;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- helpers
+
+    private void requireNoConnection(final int qpn)
+    {
+        final CmConnection existing = byQpn.get(qpn);
+        if (existing != null && ownsQp(existing) && !existing.isTerminal())
+        {
+            throw new VerbsException("QP " + qpn + " already has a connection (CM state " +
+                CmState.name(existing.state) + ")");
+        }
+    }
+
+    private int newCommId()
+    {
+        int id;
+        do
+        {
+            id = nextCommId++;
+        }
+        while (id == 0 || byLocalCommId.containsKey(id));
+        return id;
+    }
+
+    /** The port to reach an address from: the port with that address, else one on its /24, else the first. */
+    private int route(final int remoteIpv4)
+    {
+        for (final UdpPort p : ports)
+        {
+            if (p.ipv4() == remoteIpv4)
+            {
+                return p.index();
+            }
+        }
+        for (final UdpPort p : ports)
+        {
+            if ((p.ipv4() ^ remoteIpv4) >>> 8 == 0)
+            {
+                return p.index();
+            }
+        }
         return 0;
+    }
+
+    private int clampRdAtomic(final int value)
+    {
+        return Math.max(0, Math.min(value, ctx.maxRdAtomic()));
+    }
+
+    private static void checkServicePort(final int port)
+    {
+        if (port < 1 || port > 0xFFFF)
+        {
+            throw new VerbsException("service port " + port + " out of range 1..65535");
+        }
+    }
+
+    /** Checks what a side offers; returns its private data (never null). */
+    private static byte[] checkParams(final CmParams params, final int room, final String carrier)
+    {
+        if (params == null)
+        {
+            throw new VerbsException("no connection parameters");
+        }
+        IbvMtu.fromBytes(params.mtu());
+        check(params.responderResources() >= 0, "responder resources " + params.responderResources() + " < 0");
+        check(params.initiatorDepth() >= 0, "initiator depth " + params.initiatorDepth() + " < 0");
+        check(params.retryCount() >= 0 && params.retryCount() <= 7,
+            "retry count " + params.retryCount() + " out of range 0..7");
+        check(params.rnrRetryCount() >= 0 && params.rnrRetryCount() <= 7,
+            "RNR retry count " + params.rnrRetryCount() + " out of range 0..7");
+        check(params.timeout() >= 0 && params.timeout() <= 31, "timeout " + params.timeout() + " out of range 0..31");
+        check(params.minRnrTimer() >= 0 && params.minRnrTimer() <= 31,
+            "min RNR timer " + params.minRnrTimer() + " out of range 0..31");
+        final byte[] data = params.privateData() == null ? new byte[0] : params.privateData();
+        if (data.length > room)
+        {
+            throw new VerbsException("private data of " + data.length + " bytes does not fit: " + carrier +
+                " carries at most " + room + " bytes of it");
+        }
+        return data;
+    }
+
+    private static void check(final boolean ok, final String message)
+    {
+        if (!ok)
+        {
+            throw new VerbsException(message);
+        }
     }
 }
