@@ -1,93 +1,37 @@
 package io.softnic.tools.perf;
 
 import io.softnic.tools.ToolFailure;
-import io.softnic.verbs.IbvSendFlags;
-import io.softnic.verbs.IbvSendWr;
 import io.softnic.verbs.IbvWc;
 import io.softnic.verbs.IbvWcOpcode;
 import io.softnic.verbs.IbvWrOpcode;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
  * send_lat: SEND and receive in turns. Each receive completion is checked (opcode, length, the exchange's tag in the
  * message's last byte) and replaced by a fresh receive before answering.
  */
-final class SendPingPong implements LatencyOp
+final class SendPingPong extends PingPong
 {
-    private final QpLink link;
-    private final BufferLayout layout;
     private final Completions recvCq;
-    private final SendTracker sends;
-    private final ControlChannel control;
-    private final Watchdog watchdog;
-    private final boolean active;
-    private final IbvSendWr wr = new IbvSendWr(1);
-    private final MemorySegment buffer;
     private int size;
-    private long srcTag;
-    private long postedAt;
-    private long completedAt;
 
     SendPingPong(final QpLink link, final BufferLayout layout, final Completions recvCq, final SendTracker sends,
         final ControlChannel control, final Watchdog watchdog, final boolean active)
     {
-        this.link = link;
-        this.layout = layout;
+        super(link, layout, sends, control, watchdog, active);
         this.recvCq = recvCq;
-        this.sends = sends;
-        this.control = control;
-        this.watchdog = watchdog;
-        this.active = active;
-        this.buffer = link.buffer;
     }
 
     @Override
     public void prepare(final int size)
     {
         this.size = size;
-        final long src = layout.slotOffset(size, 0);
-        srcTag = src + size - 1;
-        wr.reset();
-        wr.opcode = IbvWrOpcode.SEND;
-        wr.sendFlags = IbvSendFlags.SIGNALED;
-        wr.sge(link.addr(src), size, link.lkey());
+        message(IbvWrOpcode.SEND, size);
     }
 
     @Override
-    public boolean exchange(final long i)
-    {
-        final byte tag = Integrity.tag(i);
-        if (active)
-        {
-            post(i, tag);
-            awaitReceive(i, tag);
-            completedAt = System.nanoTime();
-        }
-        else
-        {
-            if (!awaitReceive(i, tag))
-            {
-                return false;
-            }
-            post(i, tag);
-        }
-        sends.reap();
-        return true;
-    }
-
-    private void post(final long i, final byte tag)
-    {
-        sends.awaitRoom();
-        buffer.set(ValueLayout.JAVA_BYTE, srcTag, tag);
-        wr.wrId = WrIds.data(link.index, i);
-        postedAt = System.nanoTime();
-        link.qp.postSend(wr);
-        sends.posted();
-    }
-
-    private boolean awaitReceive(final long i, final byte tag)
+    boolean awaitPeer(final long i, final byte tag)
     {
         int spins = 0;
         while (recvCq.poll(1) == 0)
@@ -123,20 +67,8 @@ final class SendPingPong implements LatencyOp
     }
 
     @Override
-    public long postedAt()
+    void exchanged()
     {
-        return postedAt;
-    }
-
-    @Override
-    public long completedAt()
-    {
-        return completedAt;
-    }
-
-    @Override
-    public void drain()
-    {
-        sends.awaitAll();
+        // the receive was counted as it completed: its slot is known only then
     }
 }

@@ -24,6 +24,15 @@ class IntegrityTest
         return new QpLink(0, null, buffer, null, null, new QpRound(layout.recvSlots()));
     }
 
+    /** The checks of one side of {@code test}, with {@code link} prepared for a round of {@code size}-byte messages. */
+    private static Integrity prepared(final PerfTest test, final BufferLayout layout, final boolean client,
+        final QpLink link, final int size)
+    {
+        final Integrity check = new Integrity(test, layout, client);
+        check.prepare(link, size);
+        return check;
+    }
+
     @Test
     void writeBandwidthChecksEveryWrittenSlot()
     {
@@ -31,9 +40,8 @@ class IntegrityTest
         final QpLink client = link(layout);
         final QpLink server = link(layout);
         final int size = 1000;
-        new Integrity(PerfTest.WRITE_BW, layout, true).prepare(client, size);
-        final Integrity check = new Integrity(PerfTest.WRITE_BW, layout, false);
-        check.prepare(server, size);
+        prepared(PerfTest.WRITE_BW, layout, true, client, size);
+        final Integrity check = prepared(PerfTest.WRITE_BW, layout, false, server, size);
         final long ops = 40;
         for (long p = 0; p < ops; p++)
         {
@@ -58,10 +66,8 @@ class IntegrityTest
         final BufferLayout layout = new BufferLayout(PerfTest.ATOMIC_BW, 1, 4, 8);
         final QpLink server = link(layout);
         final QpLink client = link(layout);
-        final Integrity serverCheck = new Integrity(PerfTest.ATOMIC_BW, layout, false);
-        final Integrity clientCheck = new Integrity(PerfTest.ATOMIC_BW, layout, true);
-        serverCheck.prepare(server, 8);
-        clientCheck.prepare(client, 8);
+        final Integrity serverCheck = prepared(PerfTest.ATOMIC_BW, layout, false, server, 8);
+        final Integrity clientCheck = prepared(PerfTest.ATOMIC_BW, layout, true, client, 8);
         final long ops = 10;
         for (long p = 0; p < ops; p++)
         {
@@ -81,10 +87,8 @@ class IntegrityTest
         final BufferLayout layout = new BufferLayout(PerfTest.WRITE_LAT, 1, 1, 64);
         final QpLink client = link(layout);
         final QpLink server = link(layout);
-        final Integrity clientSide = new Integrity(PerfTest.WRITE_LAT, layout, true);
-        final Integrity serverSide = new Integrity(PerfTest.WRITE_LAT, layout, false);
-        clientSide.prepare(client, 64);
-        serverSide.prepare(server, 64);
+        prepared(PerfTest.WRITE_LAT, layout, true, client, 64);
+        final Integrity serverSide = prepared(PerfTest.WRITE_LAT, layout, false, server, 64);
         final long n = 300;
         client.buffer.set(ValueLayout.JAVA_BYTE, layout.slotOffset(64, 0) + 63, Integrity.tag(n));
         MemorySegment.copy(client.buffer, layout.slotOffset(64, 0), server.buffer, layout.recvOffset(0), 64);
@@ -103,8 +107,7 @@ class IntegrityTest
     {
         final BufferLayout layout = new BufferLayout(PerfTest.SEND_BW, 1, 8, 256);
         final QpLink server = link(layout);
-        final Integrity check = new Integrity(PerfTest.SEND_BW, layout, false);
-        check.prepare(server, 256);
+        final Integrity check = prepared(PerfTest.SEND_BW, layout, false, server, 256);
         Pattern.fill(server.buffer, layout.recvOffset(3), 256, Integrity.seed(Integrity.CLIENT, 0), 0);
         server.round.receivedInto(3);
         assertNull(check.verify(server, 256, 1));
