@@ -7,7 +7,7 @@ import java.lang.invoke.VarHandle;
 /**
  * A single-producer single-consumer ring of fixed-size entries in host memory. The producer and the consumer index
  * are free-running 64-bit counters on separate cache lines; an entry is at {@code index & (capacity - 1)}. A third
- * line carries words the two sides use to signal each other (doorbell pending, CQ arming).
+ * line carries words the two sides use to signal each other (doorbell pending, queue error).
  */
 public final class HostRing
 {
@@ -15,8 +15,6 @@ public final class HostRing
     public static final int CONSUMER_OFFSET = 64;
     /** Tenant sets it (0 to 1) when it rings the doorbell for a work queue; the device clears it when it takes it. */
     public static final int DOORBELL_PENDING_OFFSET = 128;
-    /** Completion queue arming word (bit 0 armed, bit 1 solicited only); written by the tenant, cleared by the device. */
-    public static final int ARM_OFFSET = 132;
     /** Set by the device when the queue is broken (overrun, tenant garbage); the tenant reads it to report. */
     public static final int ERROR_OFFSET = 136;
     public static final int HEADER_LENGTH = 192;
@@ -119,21 +117,6 @@ public final class HostRing
     public void clearDoorbellPending()
     {
         INT.setVolatile(region, (long)DOORBELL_PENDING_OFFSET, 0);
-    }
-
-    public int armWord()
-    {
-        return (int)INT.getVolatile(region, (long)ARM_OFFSET);
-    }
-
-    public void armWord(final int value)
-    {
-        INT.setVolatile(region, (long)ARM_OFFSET, value);
-    }
-
-    public boolean compareAndSetArmWord(final int expected, final int value)
-    {
-        return INT.compareAndSet(region, (long)ARM_OFFSET, expected, value);
     }
 
     public int errorWord()

@@ -34,7 +34,6 @@ public final class TxFrame
     private final Icrc icrc = new Icrc();
     private final PacketSink sink;
     private int opcode;
-    private long packets;
 
     public TxFrame(final PacketSink sink)
     {
@@ -98,11 +97,5 @@ public final class TxFrame
         final int length = (int)(padAt + pad + Icrc.LENGTH);
         icrc.write(sink.sourceIpv4(qp), qp.destIpv4(), sink.sourceUdpPort(qp), qp.destUdpPort(), frame, 0, length);
         sink.send(qp, datagram.clear().limit(length));
-        packets++;
-    }
-
-    public long packets()
-    {
-        return packets;
     }
 }

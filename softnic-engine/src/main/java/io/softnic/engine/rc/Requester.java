@@ -340,9 +340,4 @@ public final class Requester
         sq.goBack(index >= 0 ? index : sq.completeIndex, sq.unackedPsn);
         return 1;
     }
-
-    public boolean timerArmed()
-    {
-        return rnrWaiting || retransmitDeadline != Long.MAX_VALUE;
-    }
 }

@@ -92,7 +92,7 @@ public final class Responder
         resources = new ResponderResource[Math.max(1, maxDestRdAtomic)];
         for (int i = 0; i < resources.length; i++)
         {
-            resources[i] = new ResponderResource();
+            resources[i] = new ResponderResource(i);
         }
         nextResource = 0;
         queueHead = 0;
@@ -461,20 +461,8 @@ public final class Responder
                 return; // cannot happen while resources <= MAX_QUEUE; a replay is simply dropped
             }
             r.queued = true;
-            queue[queueTail++ & (MAX_QUEUE - 1)] = (r.epoch << 8) | indexOf(r);
+            queue[queueTail++ & (MAX_QUEUE - 1)] = (r.epoch << 8) | r.slot;
         }
-    }
-
-    private int indexOf(final ResponderResource r)
-    {
-        for (int i = 0; i < resources.length; i++)
-        {
-            if (resources[i] == r)
-            {
-                return i;
-            }
-        }
-        throw new IllegalStateException();
     }
 
     private void onDuplicate(final PacketView packet, final int psn)

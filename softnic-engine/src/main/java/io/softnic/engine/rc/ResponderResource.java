@@ -13,6 +13,8 @@ final class ResponderResource
     static final int READ = 1;
     static final int ATOMIC = 2;
 
+    /** This resource's place in the responder's table, which the response queue names it by. */
+    final int slot;
     int kind = FREE;
     int firstPsn;
     int lastPsn;
@@ -27,4 +29,9 @@ final class ResponderResource
     boolean queued;
     /** Bumped when the slot is reused, so queue entries for its previous request are skipped. */
     int epoch;
+
+    ResponderResource(final int slot)
+    {
+        this.slot = slot;
+    }
 }

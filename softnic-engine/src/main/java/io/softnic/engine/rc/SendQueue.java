@@ -76,11 +76,6 @@ public final class SendQueue
         return Psn.diff(highPsn, unackedPsn) > 0;
     }
 
-    public int highPsn()
-    {
-        return highPsn;
-    }
-
     public boolean hasUnsent()
     {
         return sendIndex != fetchIndex || ring.producerAcquire() != fetchIndex;
