@@ -4,8 +4,8 @@ package io.softnic.engine;
 class RcTransportInvokerTest extends RcTransportTest
 {
     @Override
-    ThreadingMode mode()
+    EngineContext engine(final String name, final String address)
     {
-        return ThreadingMode.INVOKER;
+        return RcPair.engine(name, address, ThreadingMode.INVOKER);
     }
 }

@@ -27,15 +27,15 @@ class RcTransportTest
     final IbvSendWr swr = new IbvSendWr();
     final IbvRecvWr rwr = new IbvRecvWr();
 
-    ThreadingMode mode()
+    EngineContext engine(final String name, final String address)
     {
-        return ThreadingMode.SHARED;
+        return RcPair.engine(name, address, ThreadingMode.SHARED);
     }
 
     @BeforeEach
     void setUp()
     {
-        pair = new RcPair(RcPair.engine("a", "127.0.0.2", mode()), RcPair.engine("b", "127.0.0.3", mode()));
+        pair = new RcPair(engine("a", "127.0.0.2"), engine("b", "127.0.0.3"));
     }
 
     @AfterEach
