@@ -1,5 +1,6 @@
 package io.softnic.engine;
 
+import io.softnic.engine.port.PortIo;
 import io.softnic.engine.fault.FaultInjector;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -32,7 +33,7 @@ public final class EngineContext
     private int maxInlineData = 1024;
     private int maxRdAtomic = 16;
     private int numCompVectors = Runtime.getRuntime().availableProcessors();
-    private int rxBufferCount = 1024;
+    private PortIo portIo = PortIo.AUTO;
     private int rxBatch = 64;
     private int txBatch = 64;
     private int maxUnackedPackets = 512;
@@ -52,7 +53,9 @@ public final class EngineContext
         require(maxQpWr > 0 && maxQpWr <= (1 << 20), "maxQpWr out of range");
         require(maxSge > 0 && maxSge <= 255, "maxSge out of range 1..255");
         require(maxRdAtomic > 0 && maxRdAtomic <= 255, "maxRdAtomic out of range 1..255");
-        require(rxBufferCount >= rxBatch && rxBatch > 0, "rxBufferCount must be >= rxBatch > 0");
+        require(rxBatch > 0 && rxBatch <= 1024, "rxBatch out of range 1..1024");
+        require(txBatch > 0, "txBatch must be > 0");
+        require(portIo != null, "portIo must be set");
         require(numCompVectors > 0 && numCompVectors < 255, "numCompVectors out of range 1..254");
         require(maxUnackedPackets > 0 && maxUnackedPackets < (1 << 22), "maxUnackedPackets out of range");
         return this;
@@ -269,14 +272,15 @@ public final class EngineContext
         return this;
     }
 
-    public int rxBufferCount()
+    /** How ports move datagrams into the kernel; AUTO takes the best this machine has. */
+    public PortIo portIo()
     {
-        return rxBufferCount;
+        return portIo;
     }
 
-    public EngineContext rxBufferCount(final int v)
+    public EngineContext portIo(final PortIo v)
     {
-        rxBufferCount = v;
+        portIo = v;
         return this;
     }
 

@@ -9,6 +9,7 @@ import io.softnic.engine.pipeline.PacketSink;
 import io.softnic.engine.pipeline.RxBufferPool;
 import io.softnic.engine.pipeline.RxPipeline;
 import io.softnic.engine.pipeline.TxPipeline;
+import io.softnic.engine.port.PortIo;
 import io.softnic.engine.port.UdpPort;
 import io.softnic.engine.rc.QueuePair;
 import io.softnic.verbs.IbvContext;
@@ -17,6 +18,7 @@ import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,12 +52,18 @@ public final class SoftnicEngine implements AutoCloseable
     {
         this.ctx = ctx;
         this.counters = EngineCounters.create(ctx.countersFile());
+        final PortIo io;
+        final RxBufferPool rxBuffers;
         final List<UdpPort> opened = new ArrayList<>();
         try
         {
+            io = ctx.portIo().resolve();
+            rxBuffers = new RxBufferPool(ctx.rxBatch(),
+                io == PortIo.GSO ? RxBufferPool.GRO_SLOT : RxBufferPool.DATAGRAM_SLOT);
             for (int i = 0; i < ctx.ports().size(); i++)
             {
-                opened.add(new UdpPort(i, ctx.ports().get(i), ctx.udpPort(), counters));
+                opened.add(new UdpPort(i, ctx.ports().get(i), ctx.udpPort(), io, rxBuffers.receiveBuffers(),
+                    counters));
             }
         }
         catch (final RuntimeException ex)
@@ -70,11 +78,24 @@ public final class SoftnicEngine implements AutoCloseable
         final PacketSink sink = new PacketSink()
         {
             @Override
-            public void send(final QueuePair qp, final java.nio.ByteBuffer datagram)
+            public void send(final QueuePair qp, final MemorySegment frame, final long offset, final int length)
             {
-                if (!ports[qp.portIndex()].send(datagram, qp.qpn(), qp.destination()))
+                if (!ports[qp.portIndex()].queue(qp.qpn(), frame, offset, length, qp.destIpv4(), qp.destUdpPort()))
                 {
                     counters.increment(EngineCounters.TX_SEND_ERRORS);
+                }
+            }
+
+            @Override
+            public void flush()
+            {
+                for (final UdpPort port : ports)
+                {
+                    final int dropped = port.flush();
+                    if (dropped > 0)
+                    {
+                        counters.add(EngineCounters.TX_SEND_ERRORS, dropped);
+                    }
                 }
             }
 
@@ -94,8 +115,7 @@ public final class SoftnicEngine implements AutoCloseable
         control.cm(cm);
         this.tx = new TxPipeline(control.scheduler(), sink, 16, ctx.txBatch(), ctx.clock(),
             visitor -> control.forEachQp(visitor::visit), counters);
-        this.rx = new RxPipeline(ports, new RxBufferPool(ctx.rxBufferCount()), ctx.rxBatch(), ctx.udpPort(),
-            control::qp, control.scheduler(), cm, counters, new FaultInjector(ctx.faults()));
+        this.rx = new RxPipeline(ports, rxBuffers, ctx.udpPort(), control::qp, control.scheduler(), cm, counters, new FaultInjector(ctx.faults()));
 
         final Agent[] agents = {rx, tx, cm};
         switch (ctx.threadingMode())

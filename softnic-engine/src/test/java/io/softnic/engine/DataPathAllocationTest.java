@@ -43,7 +43,7 @@ class DataPathAllocationTest
             run(pair, wr, wcs, 50_000); // warm up: JIT, caches
             final long tid = Thread.currentThread().threadId();
             final long before = threads.getThreadAllocatedBytes(tid);
-            final int ops = 200_000;
+            final int ops = 1_000_000;
             run(pair, wr, wcs, ops);
             final long allocated = threads.getThreadAllocatedBytes(tid) - before;
             final double perOp = (double)allocated / ops;

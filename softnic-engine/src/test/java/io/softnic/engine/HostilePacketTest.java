@@ -126,7 +126,7 @@ class HostilePacketTest
 
     private void inject(final int length, final int srcIp, final int srcPort)
     {
-        pair.b.engine.rxPipeline().process(pkt, length, pair.b.engine.port(0), srcIp, srcPort);
+        pair.b.engine.rxPipeline().process(pkt, 0, length, pair.b.engine.port(0), srcIp, srcPort);
     }
 
     /** Seals with a's address (the QPs' peer) and injects. */

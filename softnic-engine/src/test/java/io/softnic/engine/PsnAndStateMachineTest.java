@@ -419,9 +419,9 @@ class PsnAndStateMachineTest
             driveUntil(() -> b.get(EngineCounters.ACKS_SENT) == 1, pair.b.engine::drive, "b acknowledged");
             QpKit.assertSameBytes(pair.a.buffer, 0, pair.b.buffer, 64, length, "WRITE landed");
 
-            final java.nio.ByteBuffer stolen = java.nio.ByteBuffer.allocateDirect(4096);
-            driveUntil(() -> pair.a.engine.port(0).receive(stolen) > 0, () -> { }, "the ACK reached a's socket");
-            assertEquals(0x11, stolen.get(0) & 0xFF, "an RC ACKNOWLEDGE was taken off the wire");
+            driveUntil(() -> pair.a.engine.port(0).receive() > 0, () -> { }, "the ACK reached a's socket");
+            assertEquals(0x11, pair.a.engine.port(0).received().buffer(0).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0)
+                & 0xFF, "an RC ACKNOWLEDGE was taken off the wire");
 
             final long timeout = Transport.ackTimeoutNanos(8);
             clock.update(START + timeout + SCAN);

@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * Frames a CM MAD as RoCEv2 does and sends it: UD SEND_ONLY to QP1 (BTH with the default P_Key, DETH with the GSI
  * Q_Key and source QP 1), the 256-byte MAD, then the ICRC over the addresses and ports the datagram really carries.
- * It leaves from the port's socket for QP 1. One frame, reused; callers serialize (the CM's lock).
+ * It leaves from the port's MAD socket. One frame, reused; callers serialize (the CM's lock).
  */
 final class MadSender
 {
@@ -56,8 +56,8 @@ final class MadSender
         psn = (psn + 1) & Psn.MASK;
         deth.wrap(frame, DETH_OFFSET).qkey(Mad.Q_KEY_GSI).srcQp(Mad.QPN_GSI);
         MemorySegment.copy(mad, offset, frame, MAD_OFFSET, Mad.MAD_LENGTH);
-        icrc.write(port.ipv4(), dstIpv4, port.sourcePortFor(Mad.QPN_GSI), udpPort, frame, 0, FRAME_LENGTH);
-        final boolean sent = port.send(datagram.clear().limit(FRAME_LENGTH), Mad.QPN_GSI, destination(dstIpv4));
+        icrc.write(port.ipv4(), dstIpv4, port.madSourcePort(), udpPort, frame, 0, FRAME_LENGTH);
+        final boolean sent = port.sendMad(datagram.clear().limit(FRAME_LENGTH), destination(dstIpv4));
         if (sent)
         {
             counters.increment(EngineCounters.CM_MADS_SENT);

@@ -2,61 +2,51 @@ package io.softnic.engine.pipeline;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 
 /**
- * The receive buffers of the device, one pool shared by every port. A slot holds one datagram; slots are handed out
- * and returned by index, so nothing is allocated per packet.
+ * The receive buffers of the device, one set shared by every port: the RX pipeline serves ports in turn, and each
+ * receive fills the same {@link #receiveBuffers()} with a burst; what it holds back (a packet the fault injector
+ * reorders) it copies into the {@link #spare()}. Allocated once, so nothing is allocated per packet.
  */
 public final class RxBufferPool
 {
-    public static final int SLOT_SIZE = 8192;
+    /** Room for one datagram of the largest MTU with its headers. */
+    public static final int DATAGRAM_SLOT = 8192;
+    /** Room for a GRO super-datagram (up to 64 KiB of one flow's datagrams). */
+    public static final int GRO_SLOT = 65536;
 
-    private final MemorySegment slab;
-    private final MemorySegment[] segments;
-    private final ByteBuffer[] buffers;
-    private final int[] free;
-    private int freeCount;
+    private final MemorySegment[] receive;
+    private final MemorySegment spare;
 
-    public RxBufferPool(final int count)
+    public RxBufferPool(final int burst, final int slotSize)
     {
-        slab = Arena.ofAuto().allocate((long)count * SLOT_SIZE, 4096);
-        segments = new MemorySegment[count];
-        buffers = new ByteBuffer[count];
-        free = new int[count];
-        for (int i = 0; i < count; i++)
+        if (burst < 1 || slotSize < DATAGRAM_SLOT)
         {
-            segments[i] = slab.asSlice((long)i * SLOT_SIZE, SLOT_SIZE);
-            buffers[i] = segments[i].asByteBuffer();
-            free[i] = count - 1 - i;
+            throw new IllegalArgumentException("need burst >= 1 and slots of at least " + DATAGRAM_SLOT + " bytes");
         }
-        freeCount = count;
+        final MemorySegment slab = Arena.ofAuto().allocate((long)(burst + 1) * slotSize, 4096);
+        receive = new MemorySegment[burst];
+        for (int i = 0; i < burst; i++)
+        {
+            receive[i] = slab.asSlice((long)i * slotSize, slotSize);
+        }
+        spare = slab.asSlice((long)burst * slotSize, slotSize);
     }
 
-    /** A free slot index, or -1 if every buffer is in use. */
-    public int acquire()
+    /** The buffers a receive fills, one datagram (or GRO super-datagram) each. */
+    public MemorySegment[] receiveBuffers()
     {
-        return freeCount == 0 ? -1 : free[--freeCount];
+        return receive;
     }
 
-    public void release(final int slot)
+    /** One more buffer, for a packet held across receives. */
+    public MemorySegment spare()
     {
-        free[freeCount++] = slot;
+        return spare;
     }
 
-    public MemorySegment segment(final int slot)
+    public int slotSize()
     {
-        return segments[slot];
-    }
-
-    /** The slot's buffer, cleared for a receive. */
-    public ByteBuffer buffer(final int slot)
-    {
-        return buffers[slot].clear();
-    }
-
-    public int available()
-    {
-        return freeCount;
+        return (int)spare.byteSize();
     }
 }

@@ -2,6 +2,7 @@ package io.softnic.engine.pipeline;
 
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.fault.FaultInjector;
+import io.softnic.engine.port.ReceivedDatagrams;
 import io.softnic.engine.port.UdpPort;
 import io.softnic.engine.rc.QueuePair;
 import io.softnic.engine.sched.Scheduler;
@@ -15,7 +16,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.function.IntFunction;
 
 /**
- * The one receive pipeline of the device, for all ports: takes datagrams into the shared buffer pool, validates each
+ * The one receive pipeline of the device, for all ports: takes a burst of datagrams per port into the shared
+ * receive buffers (cutting GRO super-datagrams back into datagrams), validates each
  * (lengths, opcode, ICRC, P_Key, destination QP, source address) before anything reads it, and hands requests to the
  * QP's responder and responses to its completer. What fails a check is counted and dropped.
  */
@@ -26,8 +28,7 @@ public final class RxPipeline implements Agent
     private static final int DEFAULT_PKEY = 0xFFFF;
 
     private final UdpPort[] ports;
-    private final RxBufferPool pool;
-    private final int batch;
+    private final MemorySegment spare;
     private final int udpPort;
     private final IntFunction<QueuePair> qpLookup;
     private final Scheduler scheduler;
@@ -36,16 +37,18 @@ public final class RxPipeline implements Agent
     private final FaultInjector faults;
     private final PacketView view = new PacketView();
     private final Icrc icrc = new Icrc();
-    private int heldSlot = -1;
-    private int heldLength;
+    private int heldLength = -1;
     private UdpPort heldPort;
     private int heldSourceIpv4;
     private int heldSourcePort;
 
+    /**
+     * @param ports every port of the device; each was opened on {@code buffers}' receive buffers, which a receive
+     *              fills and this pipeline empties before the next port's turn
+     */
     public RxPipeline(
         final UdpPort[] ports,
-        final RxBufferPool pool,
-        final int batch,
+        final RxBufferPool buffers,
         final int udpPort,
         final IntFunction<QueuePair> qpLookup,
         final Scheduler scheduler,
@@ -54,8 +57,7 @@ public final class RxPipeline implements Agent
         final FaultInjector faults)
     {
         this.ports = ports;
-        this.pool = pool;
-        this.batch = batch;
+        this.spare = buffers.spare();
         this.udpPort = udpPort;
         this.qpLookup = qpLookup;
         this.scheduler = scheduler;
@@ -70,39 +72,17 @@ public final class RxPipeline implements Agent
         int work = 0;
         for (final UdpPort port : ports)
         {
-            for (int i = 0; i < batch; i++)
+            final int n = port.receive();
+            if (n > 0)
             {
-                final int slot = pool.acquire();
-                if (slot < 0)
+                final ReceivedDatagrams burst = port.received();
+                for (int i = 0; i < n; i++)
                 {
-                    counters.increment(EngineCounters.RX_BUFFERS_EXHAUSTED);
-                    return work;
-                }
-                final int length = port.receive(pool.buffer(slot));
-                if (length < 0)
-                {
-                    pool.release(slot);
-                    break;
-                }
-                work++;
-                if (faults.enabled())
-                {
-                    injectAndProcess(slot, length, port);
-                }
-                else
-                {
-                    try
-                    {
-                        process(pool.segment(slot), length, port, port.lastSourceIpv4(), port.lastSourcePort());
-                    }
-                    finally
-                    {
-                        pool.release(slot);
-                    }
+                    work += deliver(burst, i, port);
                 }
             }
         }
-        if (work == 0 && heldSlot >= 0)
+        if (work == 0 && heldLength >= 0)
         {
             releaseHeld();
             work++;
@@ -110,43 +90,74 @@ public final class RxPipeline implements Agent
         return work;
     }
 
-    private void injectAndProcess(final int slot, final int length, final UdpPort port)
+    /** Hands on datagram {@code i} of a burst, cutting a GRO super-datagram back into its datagrams. */
+    private int deliver(final ReceivedDatagrams burst, final int i, final UdpPort port)
     {
-        final MemorySegment packet = pool.segment(slot);
+        if (burst.truncated(i))
+        {
+            counters.increment(EngineCounters.MALFORMED_DROPPED);
+            return 1;
+        }
+        final MemorySegment buffer = burst.buffer(i);
+        final int length = burst.length(i);
+        final int segment = burst.gsoSize(i);
+        final int sourceIpv4 = burst.sourceIpv4(i);
+        final int sourcePort = burst.sourcePort(i);
+        if (segment <= 0 || length <= segment)
+        {
+            accept(buffer, 0, length, port, sourceIpv4, sourcePort);
+            return 1;
+        }
+        int packets = 0;
+        for (int offset = 0; offset < length; offset += segment)
+        {
+            accept(buffer, offset, Math.min(segment, length - offset), port, sourceIpv4, sourcePort);
+            packets++;
+        }
+        return packets;
+    }
+
+    private void accept(final MemorySegment packet, final long offset, final int length, final UdpPort port,
+        final int sourceIpv4, final int sourcePort)
+    {
+        if (!faults.enabled())
+        {
+            process(packet, offset, length, port, sourceIpv4, sourcePort);
+            return;
+        }
         switch (faults.decide())
         {
             case FaultInjector.DROP -> counters.increment(EngineCounters.FAULT_DROPPED);
             case FaultInjector.DUPLICATE ->
             {
                 counters.increment(EngineCounters.FAULT_DUPLICATED);
-                process(packet, length, port, port.lastSourceIpv4(), port.lastSourcePort());
-                process(packet, length, port, port.lastSourceIpv4(), port.lastSourcePort());
+                process(packet, offset, length, port, sourceIpv4, sourcePort);
+                process(packet, offset, length, port, sourceIpv4, sourcePort);
             }
             case FaultInjector.REORDER ->
             {
-                if (heldSlot < 0)
+                if (heldLength < 0 && length <= spare.byteSize())
                 {
                     counters.increment(EngineCounters.FAULT_REORDERED);
-                    heldSlot = slot;
+                    MemorySegment.copy(packet, offset, spare, 0, length);
                     heldLength = length;
                     heldPort = port;
-                    heldSourceIpv4 = port.lastSourceIpv4();
-                    heldSourcePort = port.lastSourcePort();
-                    return; // keeps its buffer until a later packet has overtaken it
+                    heldSourceIpv4 = sourceIpv4;
+                    heldSourcePort = sourcePort;
+                    return; // waits in the spare buffer until a later packet has overtaken it
                 }
-                process(packet, length, port, port.lastSourceIpv4(), port.lastSourcePort());
+                process(packet, offset, length, port, sourceIpv4, sourcePort);
             }
             case FaultInjector.CORRUPT ->
             {
                 counters.increment(EngineCounters.FAULT_CORRUPTED);
-                final int at = faults.corruptIndex(length);
+                final long at = offset + faults.corruptIndex(length);
                 packet.set(ValueLayout.JAVA_BYTE, at, (byte)(packet.get(ValueLayout.JAVA_BYTE, at) ^ faults.corruptMask()));
-                process(packet, length, port, port.lastSourceIpv4(), port.lastSourcePort());
+                process(packet, offset, length, port, sourceIpv4, sourcePort);
             }
-            default -> process(packet, length, port, port.lastSourceIpv4(), port.lastSourcePort());
+            default -> process(packet, offset, length, port, sourceIpv4, sourcePort);
         }
-        pool.release(slot);
-        if (heldSlot >= 0 && heldSlot != slot)
+        if (heldLength >= 0)
         {
             releaseHeld();
         }
@@ -154,22 +165,21 @@ public final class RxPipeline implements Agent
 
     private void releaseHeld()
     {
-        final int slot = heldSlot;
-        heldSlot = -1;
-        process(pool.segment(slot), heldLength, heldPort, heldSourceIpv4, heldSourcePort);
-        pool.release(slot);
+        final int length = heldLength;
+        heldLength = -1;
+        process(spare, 0, length, heldPort, heldSourceIpv4, heldSourcePort);
     }
 
     /** Validates and dispatches one datagram. Public for the hostile-packet tests, which feed it directly. */
-    public void process(
-        final MemorySegment packet, final int length, final UdpPort port, final int sourceIpv4, final int sourcePort)
+    public void process(final MemorySegment packet, final long offset, final int length, final UdpPort port,
+        final int sourceIpv4, final int sourcePort)
     {
-        if (view.wrap(packet, 0, length) != PacketView.OK)
+        if (view.wrap(packet, offset, length) != PacketView.OK)
         {
             counters.increment(EngineCounters.MALFORMED_DROPPED);
             return;
         }
-        if (!icrc.check(sourceIpv4, port.ipv4(), sourcePort, udpPort, packet, 0, length))
+        if (!icrc.check(sourceIpv4, port.ipv4(), sourcePort, udpPort, packet, offset, length))
         {
             counters.increment(EngineCounters.ICRC_ERRORS);
             return;

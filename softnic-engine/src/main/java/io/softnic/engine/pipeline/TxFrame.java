@@ -14,17 +14,19 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The TX pipeline's frame under construction: headers written in place with flyweights, payload gathered straight
- * into it by the bus interface, then padding and ICRC, then out through the sink. One per TX pipeline, reused for
- * every packet.
+ * The TX pipeline's burst under construction: each packet is built in place at the burst's write position —
+ * headers with flyweights, payload gathered straight in by the bus interface, then padding and ICRC — and queued on
+ * its port; packets lie back to back, so a run of one flow's equal-sized packets can leave as one segmented send.
+ * {@link #flush()} puts the burst on the wire and starts the next. One per TX pipeline.
  */
 public final class TxFrame
 {
     /** Room for the largest path MTU plus every header and the ICRC. */
     public static final int CAPACITY = 4096 + 128;
+    /** Bytes of packets one burst holds before it is flushed early. */
+    public static final int BURST_BYTES = 512 * 1024;
 
     private final MemorySegment frame;
-    private final java.nio.ByteBuffer datagram;
     private final Bth bth = new Bth();
     private final Reth reth = new Reth();
     private final Aeth aeth = new Aeth();
@@ -34,14 +36,16 @@ public final class TxFrame
     private final Icrc icrc = new Icrc();
     private final PacketSink sink;
     private int opcode;
+    /** Where the packet under construction starts; packets before it are queued, waiting for the flush. */
+    private long base;
 
     public TxFrame(final PacketSink sink)
     {
-        this.frame = Arena.ofAuto().allocate(CAPACITY, 64);
-        this.datagram = frame.asByteBuffer();
+        this.frame = Arena.ofAuto().allocate(BURST_BYTES, 64);
         this.sink = sink;
     }
 
+    /** The burst's memory; the packet under construction starts at {@link #begin}'s position. */
     public MemorySegment segment()
     {
         return frame;
@@ -50,41 +54,58 @@ public final class TxFrame
     /** Starts a packet of the QP's connection: BTH with its P_Key, destination QP and PSN. */
     public Bth begin(final int opcode, final QueuePair qp, final int psn)
     {
+        if (base + CAPACITY > BURST_BYTES)
+        {
+            flush();
+        }
         this.opcode = opcode;
-        return bth.wrap(frame, 0).reset().opcode(opcode).pkey(qp.pkey()).destQp(qp.destQpn()).psn(psn);
+        return bth.wrap(frame, base).reset().opcode(opcode).pkey(qp.pkey()).destQp(qp.destQpn()).psn(psn);
     }
 
     public Reth reth()
     {
-        return reth.wrap(frame, Opcode.rethOffset(opcode));
+        return reth.wrap(frame, base + Opcode.rethOffset(opcode));
     }
 
     public Aeth aeth()
     {
-        return aeth.wrap(frame, Opcode.aethOffset(opcode));
+        return aeth.wrap(frame, base + Opcode.aethOffset(opcode));
     }
 
     public AtomicEth atomicEth()
     {
-        return atomicEth.wrap(frame, Opcode.atomicEthOffset(opcode));
+        return atomicEth.wrap(frame, base + Opcode.atomicEthOffset(opcode));
     }
 
     public AtomicAckEth atomicAckEth()
     {
-        return atomicAckEth.wrap(frame, Opcode.atomicAckEthOffset(opcode));
+        return atomicAckEth.wrap(frame, base + Opcode.atomicAckEthOffset(opcode));
     }
 
     public ImmDt immDt()
     {
-        return immDt.wrap(frame, Opcode.immDtOffset(opcode));
+        return immDt.wrap(frame, base + Opcode.immDtOffset(opcode));
     }
 
+    /** Where the payload of the packet under construction goes in {@link #segment()}. */
     public long payloadOffset()
     {
-        return Opcode.headerLength(opcode);
+        return base + Opcode.headerLength(opcode);
     }
 
-    /** Pads the payload to a 4-byte multiple, appends the ICRC and sends. */
+    /** Puts the burst on the wire; returns whether there was anything to send. */
+    public boolean flush()
+    {
+        if (base == 0)
+        {
+            return false;
+        }
+        base = 0;
+        sink.flush();
+        return true;
+    }
+
+    /** Pads the payload to a 4-byte multiple, appends the ICRC and queues the packet in the burst. */
     public void send(final QueuePair qp, final int payloadLength)
     {
         final int pad = (-payloadLength) & 3;
@@ -94,8 +115,10 @@ public final class TxFrame
             frame.set(java.lang.foreign.ValueLayout.JAVA_BYTE, padAt + i, (byte)0);
         }
         bth.padCount(pad);
-        final int length = (int)(padAt + pad + Icrc.LENGTH);
-        icrc.write(sink.sourceIpv4(qp), qp.destIpv4(), sink.sourceUdpPort(qp), qp.destUdpPort(), frame, 0, length);
-        sink.send(qp, datagram.clear().limit(length));
+        final long end = padAt + pad + Icrc.LENGTH;
+        final int length = (int)(end - base);
+        icrc.write(sink.sourceIpv4(qp), qp.destIpv4(), sink.sourceUdpPort(qp), qp.destUdpPort(), frame, base, length);
+        sink.send(qp, frame, base, length);
+        base = end;
     }
 }

@@ -10,7 +10,8 @@ import java.util.function.Consumer;
 
 /**
  * The one transmit pipeline of the device, for all ports: takes doorbells, serves ready QPs (their responder's
- * responses first, then the requester's new or resent requests), and runs the transport timers.
+ * responses first, then the requester's new or resent requests), and runs the transport timers. What one duty cycle
+ * builds, across work requests and QPs, leaves as one burst.
  */
 public final class TxPipeline implements Agent
 {
@@ -91,6 +92,7 @@ public final class TxPipeline implements Agent
             timerQps.accept(timerVisitor);
             work += timerVisitor.work;
         }
+        frame.flush();
         return work;
     }
 

@@ -146,11 +146,33 @@ final class LinuxUdp
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     static final MethodHandle RECVMMSG = downcall("recvmmsg",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    // The same calls without errno capture, for the data path: the JDK allocates a slice of the capture segment on
+    // every capturing call, so these run first and the capturing ones only repeat a call that failed.
+    static final MethodHandle SENDMMSG_NO_ERRNO = plainDowncall("sendmmsg",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    static final MethodHandle SENDMSG_NO_ERRNO = plainDowncall("sendmsg",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    static final MethodHandle RECVMMSG_NO_ERRNO = plainDowncall("recvmmsg",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    /** poll(fds, nfds, timeout): tells whether a receive would find anything without a failing recvmmsg. */
+    static final MethodHandle POLL_NO_ERRNO = plainDowncall("poll",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    static final short POLLIN = 0x1;
+    static final long POLLFD_SIZE = 8;
+    static final long POLLFD_EVENTS = 4;
+    static final long POLLFD_REVENTS = 6;
     static final MethodHandle CLOSE = downcall("close",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private LinuxUdp()
     {
+    }
+
+    private static MethodHandle plainDowncall(final String name, final FunctionDescriptor descriptor)
+    {
+        final MemorySegment symbol = LINKER.defaultLookup().find(name)
+            .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, descriptor);
     }
 
     private static MethodHandle downcall(final String name, final FunctionDescriptor descriptor)

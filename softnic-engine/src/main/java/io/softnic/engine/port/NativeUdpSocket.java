@@ -43,6 +43,8 @@ public final class NativeUdpSocket implements AutoCloseable
     private final MemorySegment gsoIovec;
     private final MemorySegment gsoAddress;
     private final MemorySegment gsoControl;
+    private final MemorySegment pollFd;
+    private boolean lastReceiveFull;
     private volatile boolean closed;
     private volatile boolean groEnabled;
     private int localPort = -1;
@@ -59,6 +61,9 @@ public final class NativeUdpSocket implements AutoCloseable
         gsoIovec = arena.allocate(LinuxUdp.IOVEC);
         gsoAddress = arena.allocate(LinuxUdp.SOCKADDR_IN);
         gsoControl = arena.allocate(LinuxUdp.cmsgSpace(2), 8);
+        pollFd = arena.allocate(LinuxUdp.POLLFD_SIZE, 8);
+        pollFd.set(JAVA_INT, 0, fd);
+        pollFd.set(JAVA_SHORT, LinuxUdp.POLLFD_EVENTS, LinuxUdp.POLLIN);
         gsoMessage.set(JAVA_LONG, LinuxUdp.MSG_NAME, gsoAddress.address());
         gsoMessage.set(JAVA_INT, LinuxUdp.MSG_NAMELEN, (int)SOCKADDR_IN_SIZE);
         gsoMessage.set(JAVA_LONG, LinuxUdp.MSG_IOV, gsoIovec.address());
@@ -255,7 +260,19 @@ public final class NativeUdpSocket implements AutoCloseable
         {
             return 0;
         }
-        while (true)
+        try
+        {
+            final int sent = (int)LinuxUdp.SENDMMSG_NO_ERRNO.invokeExact(fd, batch.messages, n, 0);
+            if (sent >= 0)
+            {
+                return sent;
+            }
+        }
+        catch (final Throwable t)
+        {
+            throw LinuxUdp.rethrow(t);
+        }
+        while (true)    // it failed: repeat it with errno captured to learn why
         {
             final int sent;
             try
@@ -311,7 +328,18 @@ public final class NativeUdpSocket implements AutoCloseable
         gsoIovec.set(JAVA_LONG, LinuxUdp.IOV_LEN, totalLength);
         LinuxUdp.writeSockaddr(gsoAddress, 0, dstIpv4, dstPort);
         gsoControl.set(JAVA_SHORT, LinuxUdp.CMSG_DATA, (short)segmentSize);
-        while (true)
+        try
+        {
+            if ((long)LinuxUdp.SENDMSG_NO_ERRNO.invokeExact(fd, gsoMessage, 0) >= 0)
+            {
+                return (totalLength + segmentSize - 1) / segmentSize;
+            }
+        }
+        catch (final Throwable t)
+        {
+            throw LinuxUdp.rethrow(t);
+        }
+        while (true)    // it failed: repeat it with errno captured to learn why
         {
             final long sent;
             try
@@ -347,7 +375,30 @@ public final class NativeUdpSocket implements AutoCloseable
     {
         ensureOpen();
         batch.reset();
-        while (true)
+        try
+        {
+            // after a full batch more is likely waiting; otherwise ask poll first, so that an empty socket costs
+            // no failing recvmmsg (whose errno would need capturing)
+            if (!lastReceiveFull && (int)LinuxUdp.POLL_NO_ERRNO.invokeExact(pollFd, 1L, 0) == 0)
+            {
+                return 0;
+            }
+            final int n = (int)LinuxUdp.RECVMMSG_NO_ERRNO.invokeExact(fd, batch.messages, batch.capacity(),
+                LinuxUdp.MSG_DONTWAIT, MemorySegment.NULL);
+            if (n >= 0)
+            {
+                lastReceiveFull = n == batch.capacity();
+                batch.received(n);
+                return n;
+            }
+        }
+        catch (final Throwable t)
+        {
+            throw LinuxUdp.rethrow(t);
+        }
+        lastReceiveFull = false;
+        batch.reset();
+        while (true)    // it failed: repeat it with errno captured to learn why
         {
             final int n;
             try

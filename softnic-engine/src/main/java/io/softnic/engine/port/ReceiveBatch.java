@@ -19,7 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>
  * The buffers must stay valid for as long as the batch is used. Not thread-safe.
  */
-public final class ReceiveBatch implements AutoCloseable
+public final class ReceiveBatch implements ReceivedDatagrams, AutoCloseable
 {
     /** Room per slot for control messages: UDP_GRO's int and a few more. */
     static final int CONTROL_SPACE = 64;

@@ -1,46 +1,45 @@
 package io.softnic.engine.port;
 
 import io.softnic.engine.counters.EngineCounters;
-import io.softnic.wire.RoceUdp;
-import jdk.net.ExtendedSocketOptions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
 /**
- * A port of the device: a UDP endpoint on its own IPv4 address (its GID). Packets arrive on the RoCEv2 port (4791);
- * they leave from a small set of sockets bound to source ports in the RoCE entropy range, one picked per QP, so
- * flows of different QPs differ in their UDP source port as RoCEv2 asks. Sockets are non-blocking and DF is set, so
- * the kernel writes IP identification 0 and flags DF, which the ICRC covers.
+ * A port of the device: a UDP endpoint on its own IPv4 address (its GID). Packets arrive on the RoCEv2 port (4791)
+ * into the device's shared receive buffers; they leave from a small set of sockets bound to source ports in the
+ * RoCE entropy range, one picked per QP, so flows of different QPs differ in their UDP source port as RoCEv2 asks.
+ * How datagrams cross into the kernel is the port's {@link PortIo} path. CM MADs leave from a socket of their own,
+ * because the connection manager sends from its own thread.
  */
 public final class UdpPort implements AutoCloseable
 {
-    private static final int TX_SOCKETS = 8;
+    /** Sending sockets per port (a power of two). */
+    static final int TX_SOCKETS = 8;
 
     private final int index;
     private final InetAddress address;
     private final int ipv4;
-    private final DatagramChannel rx;
-    private final DatagramChannel[] tx = new DatagramChannel[TX_SOCKETS];
-    private final int[] txPorts = new int[TX_SOCKETS];
-    private final int rxPackets;
-    private final int rxBytes;
-    private final int txPackets;
-    private final int txBytes;
-    private final int errors;
-    private final EngineCounters counters;
-    private int lastSourceIpv4;
-    private int lastSourcePort;
-    private InetSocketAddress cachedSender;
+    private final PortIo io;
+    private final PortCounters counters;
+    private final PortDriver driver;
+    private final DatagramChannel mad;
+    private final int madPort;
 
-    public UdpPort(final int index, final InetAddress address, final int udpPort, final EngineCounters counters)
+    /**
+     * Opens the port's sockets.
+     *
+     * @param rxBuffers the device's receive buffers, shared by every port (the RX pipeline serves ports in turn)
+     */
+    public UdpPort(final int index, final InetAddress address, final int udpPort, final PortIo io,
+        final MemorySegment[] rxBuffers, final EngineCounters counters)
     {
         if (!(address instanceof Inet4Address))
         {
@@ -50,67 +49,30 @@ public final class UdpPort implements AutoCloseable
         this.address = address;
         final byte[] b = address.getAddress();
         this.ipv4 = ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
-        this.counters = counters;
+        this.io = io.resolve();
+        this.counters = new PortCounters(counters, index);
+        final String where = address.getHostAddress();
+        PortDriver d = null;
         try
         {
-            rx = open();
-            rx.setOption(StandardSocketOptions.SO_RCVBUF, 8 << 20);
-            try
-            {
-                rx.bind(new InetSocketAddress(address, udpPort));
-            }
-            catch (final BindException ex)
-            {
-                rx.close();
-                throw new UncheckedIOException("port " + address.getHostAddress() + ":" + udpPort +
-                    " is taken (another engine on this address?) or the address is not local", ex);
-            }
-            for (int i = 0; i < TX_SOCKETS; i++)
-            {
-                tx[i] = bindEntropySocket(i);
-                txPorts[i] = ((InetSocketAddress)tx[i].getLocalAddress()).getPort();
-            }
+            d = this.io == PortIo.CHANNEL ?
+                new ChannelPortDriver(address, udpPort, rxBuffers, this.counters) :
+                new NativePortDriver(ipv4, where, udpPort, rxBuffers, this.io == PortIo.GSO, this.counters);
+            mad = EntropyPorts.bind(TX_SOCKETS, where, port -> ChannelPortDriver.bound(address, port));
+            madPort = ((InetSocketAddress)mad.getLocalAddress()).getPort();
+        }
+        catch (final BindException ex)
+        {
+            closeQuietly(d);
+            throw new UncheckedIOException("port " + where + ":" + udpPort +
+                " is taken (another engine on this address?) or the address is not local", ex);
         }
         catch (final IOException ex)
         {
-            close();
-            throw new UncheckedIOException("cannot open port " + address.getHostAddress(), ex);
+            closeQuietly(d);
+            throw new UncheckedIOException("cannot open port " + where, ex);
         }
-        final String p = "port" + (index + 1) + "_";
-        rxPackets = counters.allocate(p + "rx_packets");
-        rxBytes = counters.allocate(p + "rx_bytes");
-        txPackets = counters.allocate(p + "tx_packets");
-        txBytes = counters.allocate(p + "tx_bytes");
-        errors = counters.allocate(p + "errors");
-    }
-
-    private static DatagramChannel open() throws IOException
-    {
-        final DatagramChannel ch = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
-        ch.configureBlocking(false);
-        ch.setOption(StandardSocketOptions.SO_SNDBUF, 4 << 20);
-        ch.setOption(ExtendedSocketOptions.IP_DONTFRAGMENT, true);
-        return ch;
-    }
-
-    private DatagramChannel bindEntropySocket(final int slot) throws IOException
-    {
-        final DatagramChannel ch = open();
-        int port = RoceUdp.sourcePort(slot * 0x9E37 + 1);
-        for (int attempt = 0; attempt < 256; attempt++)
-        {
-            try
-            {
-                ch.bind(new InetSocketAddress(address, port));
-                return ch;
-            }
-            catch (final BindException taken)
-            {
-                port = 0xC000 | ((port + 1) & 0x3FFF);
-            }
-        }
-        ch.close();
-        throw new IOException("no free UDP source port in the RoCE entropy range on " + address.getHostAddress());
+        this.driver = d;
     }
 
     public int index()
@@ -128,10 +90,16 @@ public final class UdpPort implements AutoCloseable
         return address;
     }
 
+    /** The path this port's datagrams take into the kernel. */
+    public PortIo io()
+    {
+        return io;
+    }
+
     /** The source UDP port a QP's packets leave from. */
     public int sourcePortFor(final int qpn)
     {
-        return txPorts[slotFor(qpn)];
+        return driver.senderPort(slotFor(qpn));
     }
 
     private static int slotFor(final int qpn)
@@ -139,88 +107,91 @@ public final class UdpPort implements AutoCloseable
         return (qpn * 0x9E3779B1 >>> 16) & (TX_SOCKETS - 1);
     }
 
-    /** Receives one datagram into {@code buffer} if one is waiting; returns its length or -1 if none. */
-    public int receive(final ByteBuffer buffer)
+    /** Takes in what is waiting, up to one burst; returns how many datagrams {@link #received()} now holds. */
+    public int receive()
     {
-        try
+        final int n = driver.receive();
+        if (n > 0)
         {
-            final InetSocketAddress from = (InetSocketAddress)rx.receive(buffer);
-            if (from == null)
+            final ReceivedDatagrams d = driver.received();
+            int packets = 0;
+            long bytes = 0;
+            for (int i = 0; i < n; i++)
             {
-                return -1;
+                final int length = d.length(i);
+                final int gso = d.gsoSize(i);
+                packets += gso > 0 && length > gso ? (length + gso - 1) / gso : 1;
+                bytes += length;
             }
-            if (from != cachedSender)
-            {
-                cachedSender = from;
-                final byte[] b = from.getAddress().getAddress();
-                lastSourceIpv4 = b.length == 4 ?
-                    ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF) : 0;
-            }
-            lastSourcePort = from.getPort();
-            final int length = buffer.position();
-            counters.increment(rxPackets);
-            counters.add(rxBytes, length);
-            return length;
+            counters.received(packets, bytes);
         }
-        catch (final IOException ex)
-        {
-            counters.increment(errors);
-            return -1;
-        }
+        return n;
     }
 
-    public int lastSourceIpv4()
+    public ReceivedDatagrams received()
     {
-        return lastSourceIpv4;
+        return driver.received();
     }
 
-    public int lastSourcePort()
+    /**
+     * Queues a finished datagram to leave from the QP's socket; its bytes must stay put until {@link #flush()}.
+     *
+     * @return false if it was dropped (counted; the transport's retransmission recovers it)
+     */
+    public boolean queue(final int qpn, final MemorySegment frame, final long offset, final int length,
+        final int dstIpv4, final int dstPort)
     {
-        return lastSourcePort;
+        return driver.queue(slotFor(qpn), frame, offset, length, dstIpv4, dstPort);
     }
 
-    /** Sends one datagram from the QP's entropy socket; false if the kernel refused it (counted). */
-    public boolean send(final ByteBuffer datagram, final int qpn, final InetSocketAddress destination)
+    /** Hands what is queued to the kernel; returns how many datagrams it refused (dropped, counted). */
+    public int flush()
+    {
+        return driver.flush();
+    }
+
+    /** The source UDP port CM MADs leave from. */
+    public int madSourcePort()
+    {
+        return madPort;
+    }
+
+    /** Sends one MAD datagram at once, from the MAD socket; false if the kernel refused it (counted). */
+    public boolean sendMad(final ByteBuffer datagram, final InetSocketAddress destination)
     {
         final int length = datagram.remaining();
         try
         {
-            final int sent = tx[slotFor(qpn)].send(datagram, destination);
-            if (sent == 0)
+            if (mad.send(datagram, destination) == length)
             {
-                counters.increment(errors);
-                return false;
+                counters.sent(1, length);
+                return true;
             }
-            counters.increment(txPackets);
-            counters.add(txBytes, length);
-            return true;
         }
         catch (final IOException ex)
         {
-            counters.increment(errors);
-            return false;
+            // counted below; the CM retries lost MADs
         }
+        counters.errors(1);
+        return false;
     }
 
     @Override
     public void close()
     {
-        closeQuietly(rx);
-        for (final DatagramChannel ch : tx)
-        {
-            closeQuietly(ch);
-        }
+        closeQuietly(mad);
+        closeQuietly(driver);
     }
 
-    private static void closeQuietly(final DatagramChannel ch)
+    static void closeQuietly(final AutoCloseable c)
     {
-        if (ch != null)
+        if (c != null)
         {
             try
             {
-                ch.close();
+                c.close();
             }
-            catch (final IOException ignore)
+            catch (final Exception ignore)
             {
                 // closing: nothing more to do
             }

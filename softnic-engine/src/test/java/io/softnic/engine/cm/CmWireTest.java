@@ -98,7 +98,7 @@ class CmWireTest
 
         final FakeCmPeer.Received first = peer.expect(Mad.ATTR_REQ, 2_000);
         assertEquals(side.ipv4(), first.srcIpv4());
-        assertEquals(side.engine.port(0).sourcePortFor(1), first.srcPort(), "sent from the port's QP1 socket");
+        assertEquals(side.engine.port(0).madSourcePort(), first.srcPort(), "sent from the port's MAD socket");
         final CmReq req = new CmReq().wrap(first.mad(), 0);
         assertEquals(CmIpPrivateData.tcpServiceId(PORT), req.serviceId());
         assertEquals(0x0000_0000_0106_0000L | PORT, req.serviceId());
