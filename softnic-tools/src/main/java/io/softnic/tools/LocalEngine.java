@@ -1,6 +1,7 @@
 package io.softnic.tools;
 
 import io.softnic.engine.EngineContext;
+import io.softnic.engine.port.PortIo;
 import io.softnic.engine.SoftnicEngine;
 import io.softnic.engine.ThreadingMode;
 import io.softnic.verbs.IbvContext;
@@ -45,7 +46,14 @@ public final class LocalEngine implements AutoCloseable
     public static LocalEngine launch(final String name, final ThreadingMode mode, final String idle,
         final List<String> ports)
     {
-        final EngineContext ctx = new EngineContext().name(name).threadingMode(mode);
+        return launch(name, mode, idle, PortIo.AUTO, ports);
+    }
+
+    /** ... and the path its ports' datagrams take into the kernel. */
+    public static LocalEngine launch(final String name, final ThreadingMode mode, final String idle,
+        final PortIo portIo, final List<String> ports)
+    {
+        final EngineContext ctx = new EngineContext().name(name).threadingMode(mode).portIo(portIo);
         if (idle != null)
         {
             ctx.idle(idle);

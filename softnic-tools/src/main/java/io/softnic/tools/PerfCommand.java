@@ -1,6 +1,7 @@
 package io.softnic.tools;
 
 import io.softnic.engine.ThreadingMode;
+import io.softnic.engine.port.PortIo;
 import io.softnic.tools.perf.AtomicOp;
 import io.softnic.tools.perf.PerfClient;
 import io.softnic.tools.perf.PerfConfig;
@@ -115,6 +116,11 @@ public final class PerfCommand implements Callable<Integer>
             "cores yield gives the lowest latency; spin needs a core per engine thread.")
     String idle;
 
+    @Option(names = "--port-io", paramLabel = "PATH",
+        description = "How ports move datagrams into the kernel: AUTO (default: the best available), GSO " +
+            "(sendmmsg with UDP_SEGMENT, recvmmsg with UDP_GRO), MMSG (sendmmsg/recvmmsg) or CHANNEL (java.nio).")
+    PortIo portIo = PortIo.AUTO;
+
     @Option(names = {"--perform_warm_up", "--warm-up"},
         description = "Run an unreported round at the first size before measuring (lets the JIT compile).")
     boolean warmUp;
@@ -132,8 +138,9 @@ public final class PerfCommand implements Callable<Integer>
         {
             final String client = addresses.size() > 1 ? addresses.get(1) : LOOPBACK_CLIENT;
             final String serverAddr = addresses.getFirst();
-            try (LocalEngine s = LocalEngine.launch("perf-server-" + id, threading, idle, List.of(serverAddr));
-                 LocalEngine c = LocalEngine.launch("perf-client-" + id, threading, idle, List.of(client)))
+            try (LocalEngine s = LocalEngine.launch("perf-server-" + id, threading, idle, portIo,
+                    List.of(serverAddr));
+                 LocalEngine c = LocalEngine.launch("perf-client-" + id, threading, idle, portIo, List.of(client)))
             {
                 try
                 {
@@ -149,7 +156,8 @@ public final class PerfCommand implements Callable<Integer>
         }
         final boolean client = serverAddress != null;
         final String role = client ? "client" : "server";
-        try (LocalEngine engine = LocalEngine.launch("perf-" + role + "-" + id, threading, idle, addresses))
+        try (LocalEngine engine = LocalEngine.launch("perf-" + role + "-" + id, threading, idle, portIo,
+            addresses))
         {
             try
             {
