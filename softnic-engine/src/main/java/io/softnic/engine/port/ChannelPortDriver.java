@@ -130,6 +130,7 @@ final class ChannelPortDriver implements PortDriver, ReceivedDatagrams
                 }
                 sourceIpv4s[n] = cachedSenderIpv4;
                 sourcePorts[n] = from.getPort();
+                counters.receiveCall();
                 lengths[n] = view.position();
                 truncated[n] = !view.hasRemaining();    // a full buffer may have lost a tail; no RoCE packet fills one
                 n++;
@@ -164,6 +165,7 @@ final class ChannelPortDriver implements PortDriver, ReceivedDatagrams
             if (tx[slot].send(txView, destination(dstIpv4, dstPort)) == length)
             {
                 counters.sent(1, length);
+                counters.sendCall();
                 return true;
             }
         }

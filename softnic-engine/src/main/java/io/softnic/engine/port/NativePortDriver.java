@@ -63,7 +63,12 @@ final class NativePortDriver implements PortDriver
     {
         try
         {
-            return rx.receiveBatch(receive);
+            final int n = rx.receiveBatch(receive);
+            if (n > 0)
+            {
+                counters.receiveCall();
+            }
+            return n;
         }
         catch (final UncheckedIOException ex)
         {
@@ -149,6 +154,7 @@ final class NativePortDriver implements PortDriver
                     bytes += batch.length(i);
                 }
                 counters.sent(packets, bytes);
+                counters.sendCall();
                 batch.removeFirst(sent);
                 refusals = 0;
             }

@@ -2,7 +2,7 @@ package io.softnic.engine.port;
 
 import io.softnic.engine.counters.EngineCounters;
 
-/** A port's counters in the engine's counter file: packets and bytes each way, and errors. */
+/** A port's counters in the engine's counter file: packets, bytes and system calls each way, and errors. */
 final class PortCounters
 {
     private final EngineCounters counters;
@@ -11,6 +11,8 @@ final class PortCounters
     private final int txPackets;
     private final int txBytes;
     private final int errors;
+    private final int rxCalls;
+    private final int txCalls;
 
     PortCounters(final EngineCounters counters, final int portIndex)
     {
@@ -21,12 +23,26 @@ final class PortCounters
         txPackets = counters.allocate(p + "tx_packets");
         txBytes = counters.allocate(p + "tx_bytes");
         errors = counters.allocate(p + "errors");
+        rxCalls = counters.allocate(p + "rx_syscalls");
+        txCalls = counters.allocate(p + "tx_syscalls");
     }
 
     void received(final int packets, final long bytes)
     {
         counters.add(rxPackets, packets);
         counters.add(rxBytes, bytes);
+    }
+
+    /** A receive system call that brought datagrams in (packets per call shows the batching at work). */
+    void receiveCall()
+    {
+        counters.increment(rxCalls);
+    }
+
+    /** A send system call that put datagrams on the wire. */
+    void sendCall()
+    {
+        counters.increment(txCalls);
     }
 
     void sent(final int packets, final long bytes)

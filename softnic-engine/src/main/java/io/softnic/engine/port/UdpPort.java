@@ -165,6 +165,7 @@ public final class UdpPort implements AutoCloseable
             if (mad.send(datagram, destination) == length)
             {
                 counters.sent(1, length);
+                counters.sendCall();
                 return true;
             }
         }

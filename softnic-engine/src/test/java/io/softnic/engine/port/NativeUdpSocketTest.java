@@ -298,6 +298,87 @@ class NativeUdpSocketTest
     }
 
     @Test
+    void addSegmentGroupsOnlyBackToBackEqualPacketsOfOneDestination()
+    {
+        final SendBatch batch = track(new SendBatch(8));
+        final MemorySegment buf = arena.allocate(256 * 1024);
+        long at = 0;
+        for (int i = 0; i < 5; i++, at += 1000)
+        {
+            assertTrue(batch.addSegment(buf, at, 1000, LOOPBACK, 4791));
+        }
+        assertTrue(batch.addSegment(buf, at, 300, LOOPBACK, 4791));     // a shorter last segment ends the run
+        at += 300;
+        assertEquals(1, batch.size());
+        assertEquals(6, batch.segments(0));
+        assertEquals(5300, batch.length(0));
+        assertTrue(batch.addSegment(buf, at, 300, LOOPBACK, 4791));     // after a short one: a new message
+        at += 300;
+        assertEquals(2, batch.size());
+        assertTrue(batch.addSegment(buf, at, 300, LOOPBACK + 1, 4791)); // another destination
+        assertTrue(batch.addSegment(buf, at + 400, 300, LOOPBACK + 1, 4791)); // not back to back
+        assertTrue(batch.addSegment(buf, at + 700, 400, LOOPBACK + 1, 4791)); // longer than the run's size
+        assertEquals(5, batch.size());
+        assertEquals(1, batch.segments(4));
+
+        batch.clear();
+        for (int i = 0; i < SendBatch.MAX_SEGMENTS + 1; i++)
+        {
+            assertTrue(batch.addSegment(buf, i * 100L, 100, LOOPBACK, 4791));
+        }
+        assertEquals(2, batch.size(), "a run stops at the kernel's segment limit");
+        assertEquals(SendBatch.MAX_SEGMENTS, batch.segments(0));
+
+        batch.clear();
+        for (int i = 0; i < 20; i++)
+        {
+            assertTrue(batch.addSegment(buf, i * 4000L, 4000, LOOPBACK, 4791));
+        }
+        assertEquals(2, batch.size(), "a run stops below 64 KiB");
+        assertEquals(16, batch.segments(0));
+        batch.removeFirst(1);
+        assertEquals(4, batch.segments(0), "what is left keeps its segments");
+        assertEquals(16000, batch.length(0));
+    }
+
+    @Test
+    void segmentedBatchArrivesAsTheDatagramsThatWereAdded() throws Exception
+    {
+        assumeTrue(NativeUdpSocket.gsoSupported(), "UDP GSO (UDP_SEGMENT) is not supported by this kernel");
+        final NativeUdpSocket tx = open();
+        final NativeUdpSocket rx = open();
+        final SendBatch batch = track(new SendBatch(4));
+        final int[] lengths = {1200, 1200, 1200, 700, 64, 64, 1500};
+        int total = 0;
+        for (final int length : lengths)
+        {
+            total += length;
+        }
+        final byte[] all = pattern(9, total);
+        final MemorySegment payload = arena.allocate(total);
+        MemorySegment.copy(all, 0, payload, JAVA_BYTE, 0, total);
+        long at = 0;
+        for (final int length : lengths)
+        {
+            assertTrue(batch.addSegment(payload, at, length, LOOPBACK, rx.localPort()));
+            at += length;
+        }
+        assertEquals(3, batch.size(), "1200x3+700 | 64x2 | 1500");
+        assertEquals(3, tx.sendBatch(batch));
+
+        final List<byte[]> got = receive(rx, receiveBatch(16, 2048), lengths.length, new ArrayList<>());
+        assertEquals(lengths.length, got.size());
+        int offset = 0;
+        for (int i = 0; i < lengths.length; i++)
+        {
+            final byte[] expected = new byte[lengths[i]];
+            System.arraycopy(all, offset, expected, 0, lengths[i]);
+            assertArrayEquals(expected, got.get(i), "datagram " + i);
+            offset += lengths[i];
+        }
+    }
+
+    @Test
     void partialSendCanBeResumed() throws Exception
     {
         final SendBatch batch = track(new SendBatch(4));
