@@ -17,6 +17,7 @@ public final class HostRing
     public static final int DOORBELL_PENDING_OFFSET = 128;
     /** Set by the device when the queue is broken (overrun, tenant garbage); the tenant reads it to report. */
     public static final int ERROR_OFFSET = 136;
+    /** Bytes 144 up to the header's end: a CQ ring's arm word and event counters ({@link CqNotify}). */
     public static final int HEADER_LENGTH = 192;
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();

@@ -36,6 +36,32 @@ public interface DeviceControl extends AutoCloseable
 
     QpResources createQp(int pdn, int sendCqn, int recvCqn, IbvQpCap cap, boolean sqSigAll);
 
+    /**
+     * A QP whose completions spread over a set of CQs, one per completion vector (seed 5): send completions go to
+     * the CQ of the vector named in the WQE, receive completions follow {@code recvPolicy} ({@link RecvCqPolicy}).
+     */
+    QpResources createQp(
+        int pdn, int sendCqn, int recvCqn, IbvQpCap cap, boolean sqSigAll, int[] cqSetCqns, int recvPolicy);
+
+    /**
+     * The event queue of a completion vector for this context, in memory this context can reach; the device creates
+     * it on first use. Armed CQs of that vector post their events into it.
+     */
+    EqResources eventQueue(int compVector);
+
+    /**
+     * For a handler thread in the device's own process: the thread sleeping on the EQ, which the device then wakes by
+     * unpark rather than by futex; null goes back to the futex. Returns false where the device cannot unpark it (it
+     * runs in another process): the thread must sleep on the futex.
+     */
+    boolean eventQueueWaiter(int compVector, Thread thread);
+
+    /** Interrupt moderation of one CQ ({@code ibv_modify_cq}); null returns the CQ to its EQ's setting. */
+    void modifyCqModeration(int cqn, CqModeration moderation);
+
+    /** Interrupt moderation for every CQ of a vector that has none of its own ({@code ethtool -C}). */
+    void modifyEqModeration(int compVector, CqModeration moderation);
+
     void modifyQp(int qpn, IbvQpAttr attr, int mask);
 
     void queryQp(int qpn, IbvQpAttr attr);
@@ -60,6 +86,10 @@ public interface DeviceControl extends AutoCloseable
     }
 
     record CqResources(int cqn, MemorySegment ring, int capacity)
+    {
+    }
+
+    record EqResources(int eqn, MemorySegment ring, int capacity)
     {
     }
 

@@ -12,6 +12,7 @@ public final class IbvContext implements AutoCloseable
 {
     private final DeviceControl control;
     private RdmaCm cm;
+    private EventDispatcher dispatcher;
     private volatile boolean closed;
 
     public IbvContext(final DeviceControl control)
@@ -51,7 +52,73 @@ public final class IbvContext implements AutoCloseable
         {
             throw new VerbsException("CQ size must be positive: " + cqe);
         }
-        return new IbvCq(this, control.createCq(cqe, compVector), compVector);
+        return createCq(cqe, compVector, null);
+    }
+
+    /**
+     * {@code ibv_create_cq} with a completion channel: the CQ's events (once armed with {@link IbvCq#reqNotify}) are
+     * delivered to {@code channel} by this context's {@link EventDispatcher}.
+     */
+    public IbvCq createCq(final int cqe, final int compVector, final IbvCompChannel channel)
+    {
+        if (cqe <= 0)
+        {
+            throw new VerbsException("CQ size must be positive: " + cqe);
+        }
+        if (channel != null && channel.context() != this)
+        {
+            throw new VerbsException("the completion channel belongs to another context");
+        }
+        final IbvCq cq = new IbvCq(this, control().createCq(cqe, compVector), compVector, channel);
+        if (channel != null)
+        {
+            eventDispatcher().registerChannel(cq, channel);
+        }
+        return cq;
+    }
+
+    /**
+     * Interrupt moderation of a completion vector's event queue ({@code ethtool -C}), at run time: every CQ of the
+     * vector without moderation of its own ({@link IbvCq#modifyModeration}) follows it from its next batch.
+     */
+    public void modifyEqModeration(final int compVector, final CqModeration moderation)
+    {
+        control().modifyEqModeration(compVector, moderation);
+    }
+
+    /** {@code ibv_create_comp_channel}. */
+    public IbvCompChannel createCompChannel()
+    {
+        checkOpen();
+        return new IbvCompChannel(this);
+    }
+
+    /** This context's event dispatcher (one handler thread per event queue, started as CQs register). */
+    public synchronized EventDispatcher eventDispatcher()
+    {
+        checkOpen();
+        if (dispatcher == null)
+        {
+            dispatcher = new EventDispatcher(this);
+        }
+        return dispatcher;
+    }
+
+    void cqDestroyed(final IbvCq cq)
+    {
+        final EventDispatcher d;
+        synchronized (this)
+        {
+            d = dispatcher;
+        }
+        if (d != null)
+        {
+            d.unregister(cq);
+        }
+        if (cq.channel() != null)
+        {
+            cq.channel().discard(cq);
+        }
     }
 
     public synchronized RdmaCm cm()
@@ -88,6 +155,15 @@ public final class IbvContext implements AutoCloseable
     {
         if (!closed)
         {
+            final EventDispatcher d;
+            synchronized (this)
+            {
+                d = dispatcher;
+            }
+            if (d != null)
+            {
+                d.close();
+            }
             closed = true;
             control.close();
         }

@@ -1,13 +1,16 @@
 package io.softnic.verbs;
 
+import io.softnic.hostif.CqNotify;
 import io.softnic.hostif.Cqe;
 import io.softnic.hostif.HostRing;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * A completion queue. {@link #poll} reads completions straight from the CQ ring in host memory; no call reaches
- * the control plane.
+ * A completion queue. {@link #poll} reads completions straight from the CQ ring in host memory and
+ * {@link #reqNotify} arms it in the ring's header; neither reaches the control plane. An armed CQ makes the device
+ * post one event to the event queue of its completion vector, which an {@link EventDispatcher} handler or a
+ * {@link IbvCompChannel} receives.
  */
 public final class IbvCq implements AutoCloseable
 {
@@ -19,16 +22,22 @@ public final class IbvCq implements AutoCloseable
     private final int compVector;
     private final HostRing ring;
     private final MemorySegment memory;
+    private final IbvCompChannel channel;
+    private final Object events = new Object();
+    private long eventsReported;
+    private long eventsAcked;
     private long consumer;
     private boolean closed;
 
-    IbvCq(final IbvContext context, final DeviceControl.CqResources res, final int compVector)
+    IbvCq(final IbvContext context, final DeviceControl.CqResources res, final int compVector,
+        final IbvCompChannel channel)
     {
         this.context = context;
         this.cqn = res.cqn();
         this.compVector = compVector;
         this.ring = new HostRing(res.ring(), Cqe.LENGTH, res.capacity());
         this.memory = res.ring();
+        this.channel = channel;
         this.consumer = ring.consumerAcquire();
     }
 
@@ -45,6 +54,17 @@ public final class IbvCq implements AutoCloseable
     public int capacity()
     {
         return ring.capacity();
+    }
+
+    public IbvContext context()
+    {
+        return context;
+    }
+
+    /** The completion channel events of this CQ go to, or null. */
+    public IbvCompChannel channel()
+    {
+        return channel;
     }
 
     /**
@@ -89,6 +109,100 @@ public final class IbvCq implements AutoCloseable
         return poll(wcs, wcs.length);
     }
 
+    /**
+     * {@code ibv_req_notify_cq}: asks for one event on the next completion ({@code solicitedOnly} false) or on the
+     * next solicited or unsuccessful one. One-shot: after the event, arm again. Returns true if completions are
+     * already waiting (they fire no event: poll them), as {@code IB_CQ_REPORT_MISSED_EVENTS} does.
+     */
+    public synchronized boolean reqNotify(final boolean solicitedOnly)
+    {
+        if (closed)
+        {
+            throw new VerbsException("CQ " + cqn + " is destroyed");
+        }
+        // an atomic update: ordered before the look at the producer index, the device's mirror image of this
+        CqNotify.arm(memory, solicitedOnly ? CqNotify.ARM_SOLICITED : CqNotify.ARM_NEXT);
+        return ring.producerAcquire() != consumer;
+    }
+
+    /** True if the CQ is armed and has not fired yet. */
+    public boolean armed()
+    {
+        return CqNotify.armed(memory) != 0;
+    }
+
+    /** {@code ibv_modify_cq} moderation: count and time thresholds for this CQ's events; null: its EQ's setting. */
+    public void modifyModeration(final CqModeration moderation)
+    {
+        context.control().modifyCqModeration(cqn, moderation);
+    }
+
+    /** Events this CQ has posted to its event queue. */
+    public long events()
+    {
+        return CqNotify.events(memory);
+    }
+
+    /** Completions written to this CQ since it was created. */
+    public long completions()
+    {
+        return ring.producerAcquire();
+    }
+
+    /** Times the adaptive moderation changed this CQ's profile. */
+    public long profileChanges()
+    {
+        return CqNotify.profileChanges(memory);
+    }
+
+    /** Moderation in force as the device last applied it: time threshold in microseconds. */
+    public int moderationUsecs()
+    {
+        return CqNotify.usecs(memory);
+    }
+
+    public int moderationFrames()
+    {
+        return CqNotify.frames(memory);
+    }
+
+    /** The adaptive moderation's current profile (0 = least moderation). */
+    public int moderationProfile()
+    {
+        return CqNotify.profile(memory);
+    }
+
+    void eventReported()
+    {
+        synchronized (events)
+        {
+            eventsReported++;
+        }
+    }
+
+    void ackEvents(final int n)
+    {
+        synchronized (events)
+        {
+            if (n <= 0 || eventsAcked + n > eventsReported)
+            {
+                throw new VerbsException("CQ " + cqn + ": acking " + n + " events, " + (eventsReported - eventsAcked) +
+                    " unacked");
+            }
+            eventsAcked += n;
+            events.notifyAll();
+        }
+    }
+
+    /** Events handed out by {@link IbvCompChannel#getCqEvent} and not yet acked. */
+    public long unackedEvents()
+    {
+        synchronized (events)
+        {
+            return eventsReported - eventsAcked;
+        }
+    }
+
     private void checkError()
     {
         if (ring.errorWord() == ERROR_OVERRUN)
@@ -98,13 +212,36 @@ public final class IbvCq implements AutoCloseable
         }
     }
 
+    /**
+     * {@code ibv_destroy_cq}: as in ibverbs, waits until every event {@link IbvCompChannel#getCqEvent} returned for
+     * this CQ has been acked with {@link IbvCompChannel#ackCqEvents}.
+     */
     @Override
-    public synchronized void close()
+    public void close()
     {
-        if (!closed)
+        synchronized (events)
         {
-            context.control().destroyCq(cqn);
-            closed = true; // only once the device let go: a refused destroy leaves the object usable
+            while (eventsAcked != eventsReported)
+            {
+                try
+                {
+                    events.wait();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                    throw new VerbsException("interrupted while destroying CQ " + cqn + " with unacked events");
+                }
+            }
+        }
+        synchronized (this)
+        {
+            if (!closed)
+            {
+                context.control().destroyCq(cqn);
+                closed = true; // only once the device let go: a refused destroy leaves the object usable
+                context.cqDestroyed(this);
+            }
         }
     }
 }

@@ -41,8 +41,22 @@ public final class IbvPd implements AutoCloseable
         {
             throw new VerbsException("an RC QP needs a send CQ and a receive CQ");
         }
-        final DeviceControl.QpResources res = context.control().createQp(
-            handle, attr.sendCq.cqn(), attr.recvCq.cqn(), attr.cap, attr.sqSigAll);
+        RecvCqPolicy.validate(attr.recvCqPolicy);
+        final DeviceControl.QpResources res;
+        if (attr.cqSet == null)
+        {
+            res = context.control().createQp(handle, attr.sendCq.cqn(), attr.recvCq.cqn(), attr.cap, attr.sqSigAll);
+        }
+        else
+        {
+            final int[] cqns = new int[attr.cqSet.length];
+            for (int i = 0; i < cqns.length; i++)
+            {
+                cqns[i] = attr.cqSet[i].cqn();
+            }
+            res = context.control().createQp(handle, attr.sendCq.cqn(), attr.recvCq.cqn(), attr.cap, attr.sqSigAll,
+                cqns, attr.recvCqPolicy);
+        }
         attr.cap.copyFrom(res.granted());
         return new IbvQp(this, attr, res);
     }

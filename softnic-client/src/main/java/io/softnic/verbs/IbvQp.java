@@ -25,6 +25,8 @@ public final class IbvQp implements AutoCloseable
     private final MemorySegment sendMemory;
     private final MemorySegment recvMemory;
     private final SendWqe wqe = new SendWqe();
+    /** Completion vectors of the device when this QP spreads completions over a CQ set; 0 when it does not. */
+    private final int spreadVectors;
     private final Object recvLock = new Object();
     private long sendProducer;
     private long recvProducer;
@@ -37,6 +39,7 @@ public final class IbvQp implements AutoCloseable
         this.qpn = res.qpn();
         this.sendCq = attr.sendCq;
         this.recvCq = attr.recvCq;
+        this.spreadVectors = attr.cqSet == null ? 0 : pd.context().numCompVectors();
         this.cap.copyFrom(res.granted());
         this.sendRing = new HostRing(res.sendRing(), res.sendStride(), res.sendCapacity());
         this.recvRing = new HostRing(res.recvRing(), res.recvStride(), res.recvCapacity());
@@ -137,6 +140,16 @@ public final class IbvQp implements AutoCloseable
         }
     }
 
+    /** The vector a send completes on: named on the WR, else (when spreading) the posting thread's. */
+    private int sendVector(final int named)
+    {
+        if (named >= 0)
+        {
+            return named;
+        }
+        return spreadVectors > 0 ? CompVector.current(spreadVectors) : DEFAULT_VECTOR;
+    }
+
     private void writeSendWqe(final IbvSendWr wr, final long at)
     {
         if (!IbvWrOpcode.isSupportedOnRc(wr.opcode))
@@ -153,7 +166,7 @@ public final class IbvQp implements AutoCloseable
             .rkey(wr.rkey)
             .compareAdd(wr.compareAdd)
             .swap(wr.swap)
-            .compVector(wr.compVector < 0 ? DEFAULT_VECTOR : wr.compVector);
+            .compVector(sendVector(wr.compVector));
         if (inline)
         {
             if (wr.opcode == IbvWrOpcode.RDMA_READ || IbvWrOpcode.isAtomic(wr.opcode))

@@ -365,4 +365,36 @@ public final class EngineContext
         this.faults = faults;
         return this;
     }
+
+    // ---- completion events: event queues and interrupt moderation (issue 4) ----
+
+    private int eqSize = 4096;
+    private io.softnic.verbs.CqModeration moderation = io.softnic.verbs.CqModeration.NONE;
+
+    /**
+     * Entries per event queue (rounded up to a power of two). One-shot arming posts at most one event per CQ until the
+     * handler re-arms it, so an EQ with room for every CQ of its vector never overflows.
+     */
+    public int eqSize()
+    {
+        return eqSize;
+    }
+
+    public EngineContext eqSize(final int v)
+    {
+        eqSize = v;
+        return this;
+    }
+
+    /** The moderation every event queue starts with (ethtool -C); default: none, an event per armed completion. */
+    public io.softnic.verbs.CqModeration moderation()
+    {
+        return moderation;
+    }
+
+    public EngineContext moderation(final io.softnic.verbs.CqModeration moderation)
+    {
+        this.moderation = moderation;
+        return this;
+    }
 }

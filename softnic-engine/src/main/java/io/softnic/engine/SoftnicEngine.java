@@ -117,7 +117,7 @@ public final class SoftnicEngine implements AutoCloseable
             visitor -> control.forEachQp(visitor::visit), counters);
         this.rx = new RxPipeline(ports, rxBuffers, ctx.udpPort(), control::qp, control.scheduler(), cm, counters, new FaultInjector(ctx.faults()));
 
-        final Agent[] agents = {rx, tx, cm};
+        final Agent[] agents = {rx, tx, cm, control.moderationTimer()};
         switch (ctx.threadingMode())
         {
             case DEDICATED ->

@@ -5,6 +5,8 @@ import io.softnic.engine.EngineContext;
 import io.softnic.engine.bus.BusInterface;
 import io.softnic.engine.bus.MemoryRegion;
 import io.softnic.engine.completion.CompletionQueue;
+import io.softnic.engine.completion.EventQueue;
+import io.softnic.engine.completion.ModerationTimer;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.port.UdpPort;
 import io.softnic.engine.rc.QueuePair;
@@ -12,9 +14,11 @@ import io.softnic.engine.rc.Transport;
 import io.softnic.engine.sched.Scheduler;
 import io.softnic.hostif.Cqe;
 import io.softnic.hostif.DoorbellRing;
+import io.softnic.hostif.EventRing;
 import io.softnic.hostif.HostRing;
 import io.softnic.hostif.RecvWqe;
 import io.softnic.hostif.SendWqe;
+import io.softnic.verbs.CqModeration;
 import io.softnic.verbs.DeviceControl;
 import io.softnic.verbs.IbvAccess;
 import io.softnic.verbs.IbvDeviceAttr;
@@ -23,6 +27,7 @@ import io.softnic.verbs.IbvQpAttr;
 import io.softnic.verbs.IbvQpAttrMask;
 import io.softnic.verbs.IbvQpCap;
 import io.softnic.verbs.IbvQpState;
+import io.softnic.verbs.RecvCqPolicy;
 import io.softnic.verbs.VerbsException;
 import io.softnic.wire.Psn;
 
@@ -55,6 +60,9 @@ public final class ControlPlane
     private final BitSet pds = new BitSet();
     private final Arena arena = Arena.ofShared();
     private final IntSupplier invoker;
+    private final ModerationTimer moderationTimer;
+    /** Counter ids per completion vector, allocated with the vector's first EQ. */
+    private final EventQueue.VectorCounters[] vectorCounters;
     private int pdCount;
     private int qpCount;
     private int cqCount;
@@ -82,6 +90,43 @@ public final class ControlPlane
         this.doorbell = new DoorbellRing(arena.allocate(DoorbellRing.bytesFor(doorbellCapacity), 64), doorbellCapacity);
         this.scheduler = new Scheduler(ctx.maxQps(), doorbell, this::qp, counters);
         this.transport = new Transport(ctx, bus, counters, scheduler::schedule);
+        this.moderationTimer = new ModerationTimer(ctx.maxCqs(), ctx.clock());
+        this.vectorCounters = new EventQueue.VectorCounters[ctx.numCompVectors()];
+    }
+
+    /** The agent that posts the events of moderated CQs whose time threshold passed. */
+    public ModerationTimer moderationTimer()
+    {
+        return moderationTimer;
+    }
+
+    /** A new event queue for a completion vector of one tenant, its ring in memory from {@code memory}. */
+    public synchronized EventQueue createEventQueue(final int compVector, final Arena memory)
+    {
+        if (compVector < 0 || compVector >= ctx.numCompVectors())
+        {
+            throw new VerbsException("completion vector " + compVector + " out of range 0.." + (ctx.numCompVectors() - 1));
+        }
+        check(ctx.eqSize() > 0 && ctx.eqSize() <= (1 << 24), "eqSize " + ctx.eqSize() + " out of range 1..2^24");
+        final int capacity = HostRing.roundUpToPowerOfTwo(ctx.eqSize());
+        final MemorySegment ring = memory.allocate(EventRing.bytesFor(capacity), 64);
+        return new EventQueue(compVector, new EventRing(ring, capacity), counters, vectorCounters(compVector),
+            ctx.moderation());
+    }
+
+    private EventQueue.VectorCounters vectorCounters(final int vector)
+    {
+        if (vectorCounters[vector] == null)
+        {
+            // per-vector counters while the counters region has room; the engine-wide totals always count
+            vectorCounters[vector] = counters.free() < 4 ? EventQueue.VectorCounters.NONE :
+                new EventQueue.VectorCounters(
+                    counters.allocate("eq" + vector + "_events"),
+                    counters.allocate("eq" + vector + "_completions"),
+                    counters.allocate("eq" + vector + "_wakes"),
+                    counters.allocate("eq" + vector + "_profile_changes"));
+        }
+        return vectorCounters[vector];
     }
 
     public Scheduler scheduler()
@@ -220,6 +265,12 @@ public final class ControlPlane
 
     public synchronized DeviceControl.CqResources createCq(final int cqe, final int compVector)
     {
+        return createCq(cqe, compVector, null);
+    }
+
+    /** Creates a CQ whose events (when armed) go to {@code eq}; null: a CQ without events. */
+    public synchronized DeviceControl.CqResources createCq(final int cqe, final int compVector, final EventQueue eq)
+    {
         if (cqe <= 0 || cqe > ctx.maxCqe())
         {
             throw new VerbsException("CQ size " + cqe + " out of range 1.." + ctx.maxCqe());
@@ -239,12 +290,42 @@ public final class ControlPlane
             if (cqs.get(i) == null)
             {
                 final int cqn = i + 1;
-                cqs.set(i, new CompletionQueue(cqn, compVector, new HostRing(ring, Cqe.LENGTH, capacity), counters));
+                cqs.set(i, new CompletionQueue(cqn, compVector, new HostRing(ring, Cqe.LENGTH, capacity), counters,
+                    eq, moderationTimer, ctx.clock()));
                 cqCount++;
                 return new DeviceControl.CqResources(cqn, ring, capacity);
             }
         }
         throw new VerbsException("out of CQs");
+    }
+
+    /** The CQ's own moderation ({@code ibv_modify_cq}); null: its EQ's. */
+    public void modifyCqModeration(final int cqn, final CqModeration moderation)
+    {
+        final CompletionQueue cq = cq(cqn);
+        if (cq.eventQueue() == null)
+        {
+            throw new VerbsException("CQ " + cqn + " has no event queue to moderate");
+        }
+        cq.moderation(moderation);
+    }
+
+    /** Moderation of an EQ: every CQ on it without its own follows. */
+    public void modifyEqModeration(final EventQueue eq, final CqModeration moderation)
+    {
+        if (moderation == null)
+        {
+            throw new VerbsException("an event queue's moderation cannot be null (use CqModeration.NONE)");
+        }
+        eq.moderation(moderation);
+        for (int i = 0; i < cqs.length(); i++)
+        {
+            final CompletionQueue cq = cqs.get(i);
+            if (cq != null && cq.eventQueue() == eq)
+            {
+                cq.applyModeration();
+            }
+        }
     }
 
     private CompletionQueue cq(final int cqn)
@@ -263,11 +344,12 @@ public final class ControlPlane
         for (int i = 0; i < qps.length(); i++)
         {
             final QueuePair qp = qps.get(i);
-            if (qp != null && (qp.sendCq() == cq || qp.recvCq() == cq))
+            if (qp != null && qp.usesCq(cq))
             {
                 throw new VerbsException("CQ " + cqn + " is still used by QP " + qp.qpn() + " (EBUSY)");
             }
         }
+        cq.destroy();
         cqs.set(cqn - 1, null);
         cqCount--;
     }
@@ -275,7 +357,40 @@ public final class ControlPlane
     public synchronized DeviceControl.QpResources createQp(
         final int pdn, final int sendCqn, final int recvCqn, final IbvQpCap cap, final boolean sqSigAll)
     {
+        return createQp(pdn, sendCqn, recvCqn, cap, sqSigAll, null, RecvCqPolicy.FIXED);
+    }
+
+    /** Seed 5: a QP completing into a set of CQs, one per completion vector (see {@link QueuePair#spreadCompletions}). */
+    public synchronized DeviceControl.QpResources createQp(
+        final int pdn,
+        final int sendCqn,
+        final int recvCqn,
+        final IbvQpCap cap,
+        final boolean sqSigAll,
+        final int[] cqSetCqns,
+        final int recvPolicy)
+    {
         checkPd(pdn);
+        RecvCqPolicy.validate(recvPolicy);
+        CompletionQueue[] cqSet = null;
+        if (cqSetCqns != null)
+        {
+            check(cqSetCqns.length > 0 && cqSetCqns.length <= ctx.numCompVectors(),
+                "a CQ set holds 1.." + ctx.numCompVectors() + " CQs, one per completion vector");
+            cqSet = new CompletionQueue[cqSetCqns.length];
+            final BitSet vectors = new BitSet();
+            for (int i = 0; i < cqSet.length; i++)
+            {
+                cqSet[i] = cq(cqSetCqns[i]);
+                check(!vectors.get(cqSet[i].compVector()), "two CQs of the set are on completion vector " +
+                    cqSet[i].compVector() + ": the set holds one CQ per vector");
+                vectors.set(cqSet[i].compVector());
+            }
+        }
+        else
+        {
+            check(recvPolicy == RecvCqPolicy.FIXED, "a receive CQ policy other than FIXED needs a CQ set");
+        }
         final CompletionQueue sendCq = cq(sendCqn);
         final CompletionQueue recvCq = cq(recvCqn);
         check(cap.maxSendWr > 0 && cap.maxSendWr <= ctx.maxQpWr(), "max_send_wr " + cap.maxSendWr + " out of range 1.." + ctx.maxQpWr());
@@ -309,6 +424,10 @@ public final class ControlPlane
                 final QueuePair qp = new QueuePair(qpn, pdn, sendCq, recvCq, sqSigAll,
                     new HostRing(sendRing, sendStride, sendCapacity), new HostRing(recvRing, recvStride, recvCapacity),
                     granted.maxSendSge, granted.maxRecvSge, granted.maxInlineData, transport);
+                if (cqSet != null)
+                {
+                    qp.spreadCompletions(cqSet, ctx.numCompVectors(), recvPolicy);
+                }
                 qps.set(i, qp);
                 qpCount++;
                 publishLiveQps();
@@ -542,6 +661,61 @@ public final class ControlPlane
     private final class EmbeddedDevice implements DeviceControl
     {
         private volatile boolean closed;
+        /** This tenant's event queues by completion vector, created on first use; not shared with other tenants. */
+        private final EventQueue[] eqs = new EventQueue[ctx.numCompVectors()];
+        private final Arena eqMemory = Arena.ofAuto();
+
+        private synchronized EventQueue eq(final int compVector)
+        {
+            if (compVector < 0 || compVector >= eqs.length)
+            {
+                throw new VerbsException("completion vector " + compVector + " out of range 0.." + (eqs.length - 1));
+            }
+            if (eqs[compVector] == null)
+            {
+                eqs[compVector] = createEventQueue(compVector, eqMemory);
+            }
+            return eqs[compVector];
+        }
+
+        @Override
+        public EqResources eventQueue(final int compVector)
+        {
+            final EventRing ring = eq(compVector).ring();
+            return new EqResources(compVector, ring.region(), ring.capacity());
+        }
+
+        @Override
+        public boolean eventQueueWaiter(final int compVector, final Thread thread)
+        {
+            eq(compVector).localWaiter(thread);
+            return true;
+        }
+
+        @Override
+        public void modifyCqModeration(final int cqn, final CqModeration moderation)
+        {
+            ControlPlane.this.modifyCqModeration(cqn, moderation);
+        }
+
+        @Override
+        public void modifyEqModeration(final int compVector, final CqModeration moderation)
+        {
+            ControlPlane.this.modifyEqModeration(eq(compVector), moderation);
+        }
+
+        @Override
+        public QpResources createQp(
+            final int pdn,
+            final int sendCqn,
+            final int recvCqn,
+            final IbvQpCap cap,
+            final boolean sqSigAll,
+            final int[] cqSetCqns,
+            final int recvPolicy)
+        {
+            return ControlPlane.this.createQp(pdn, sendCqn, recvCqn, cap, sqSigAll, cqSetCqns, recvPolicy);
+        }
 
         @Override
         public String deviceName()
@@ -592,7 +766,7 @@ public final class ControlPlane
         @Override
         public CqResources createCq(final int cqe, final int compVector)
         {
-            return ControlPlane.this.createCq(cqe, compVector);
+            return ControlPlane.this.createCq(cqe, compVector, eq(compVector));
         }
 
         @Override

@@ -38,6 +38,8 @@ public final class EngineCounters implements AutoCloseable
         "fault_dropped", "fault_duplicated", "fault_reordered", "fault_corrupted",
         "cm_mads_sent", "cm_mads_received", "cm_retries", "cm_rejects_sent", "cm_rejects_received",
         "rx_buffers_exhausted", "tx_send_errors", "qp_internal_errors",
+        "cq_events", "cq_event_completions", "eq_wakes", "eq_overflows", "cq_moderation_timeouts",
+        "cq_profile_changes",
     };
 
     public static final int ACKS_SENT = 0;
@@ -82,6 +84,18 @@ public final class EngineCounters implements AutoCloseable
     public static final int RX_BUFFERS_EXHAUSTED = 39;
     public static final int TX_SEND_ERRORS = 40;
     public static final int QP_INTERNAL_ERRORS = 41;
+    /** Events (EQEs) armed CQs posted. */
+    public static final int CQ_EVENTS = 42;
+    /** Completions those events stood for (coalesced per event): divided by EQ_WAKES, completions per interrupt. */
+    public static final int CQ_EVENT_COMPLETIONS = 43;
+    /** Sleeping handlers the device woke (interrupts); an event for an awake handler wakes nothing. */
+    public static final int EQ_WAKES = 44;
+    /** Events that found their EQ full (the handler then polls every CQ of the EQ). */
+    public static final int EQ_OVERFLOWS = 45;
+    /** Events posted by the time threshold rather than the count threshold. */
+    public static final int CQ_MODERATION_TIMEOUTS = 46;
+    /** Profile changes of the adaptive moderation. */
+    public static final int CQ_PROFILE_CHANGES = 47;
     /** Completions by ibv_wc_status: COMPLETIONS_BASE + status code. */
     public static final int COMPLETIONS_BASE = FIXED.length;
     private static final int COMPLETION_STATUSES = 22;
@@ -129,6 +143,12 @@ public final class EngineCounters implements AutoCloseable
             arena.close();
             throw new UncheckedIOException("cannot create counters file " + file, ex);
         }
+    }
+
+    /** Counters that can still be allocated. */
+    public synchronized int free()
+    {
+        return CAPACITY - allocated;
     }
 
     /** Allocates a counter at start-up (ports); not for the data path. */

@@ -3,6 +3,7 @@ package io.softnic.engine.rc;
 import io.softnic.engine.completion.CompletionQueue;
 import io.softnic.hostif.HostRing;
 import io.softnic.verbs.IbvQpState;
+import io.softnic.verbs.RecvCqPolicy;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,6 +31,14 @@ public final class QueuePair
     private final Responder responder;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Transport transport;
+
+    /** Seed 5: the CQ of each completion vector (sendCq/recvCq where the set has none); null when not spreading. */
+    private CompletionQueue[] sendCqByVector;
+    private CompletionQueue[] recvCqByVector;
+    private CompletionQueue[] cqSet;
+    private int recvCqPolicy = RecvCqPolicy.FIXED;
+    /** Next CQ of the set for round-robin receives; advanced per message under the QP's monitor. */
+    private int recvRoundRobin;
 
     private volatile IbvQpState state = IbvQpState.RESET;
     int accessFlags;
@@ -98,6 +107,74 @@ public final class QueuePair
     public CompletionQueue recvCq()
     {
         return recvCq;
+    }
+
+    /**
+     * Control plane, before the QP is published: spreads its completions over {@code set}, one CQ per completion
+     * vector (the CQ's own vector), out of {@code vectors}.
+     */
+    public void spreadCompletions(final CompletionQueue[] set, final int vectors, final int recvPolicy)
+    {
+        sendCqByVector = new CompletionQueue[vectors];
+        recvCqByVector = new CompletionQueue[vectors];
+        java.util.Arrays.fill(sendCqByVector, sendCq);
+        java.util.Arrays.fill(recvCqByVector, recvCq);
+        for (final CompletionQueue cq : set)
+        {
+            sendCqByVector[cq.compVector()] = cq;
+            recvCqByVector[cq.compVector()] = cq;
+        }
+        cqSet = set.clone();
+        recvCqPolicy = recvPolicy;
+    }
+
+    /** The CQ a send completes into, by the vector its WQE names (out of range: the send CQ). */
+    public CompletionQueue sendCqFor(final int vector)
+    {
+        final CompletionQueue[] byVector = sendCqByVector;
+        return byVector != null && vector < byVector.length ? byVector[vector] : sendCq;
+    }
+
+    /** The CQ the next receive message completes into, by the QP's policy and the vector its WQE names. */
+    public CompletionQueue recvCqFor(final int vector)
+    {
+        switch (recvCqPolicy)
+        {
+            case RecvCqPolicy.BY_VECTOR ->
+            {
+                return vector < recvCqByVector.length ? recvCqByVector[vector] : recvCq;
+            }
+            case RecvCqPolicy.ROUND_ROBIN ->
+            {
+                final CompletionQueue cq = cqSet[recvRoundRobin];
+                recvRoundRobin = recvRoundRobin + 1 == cqSet.length ? 0 : recvRoundRobin + 1;
+                return cq;
+            }
+            default ->
+            {
+                return recvCq;
+            }
+        }
+    }
+
+    /** True if any completion of this QP can go to {@code cq}. */
+    public boolean usesCq(final CompletionQueue cq)
+    {
+        if (cq == sendCq || cq == recvCq)
+        {
+            return true;
+        }
+        if (cqSet != null)
+        {
+            for (final CompletionQueue c : cqSet)
+            {
+                if (c == cq)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public boolean sqSigAll()

@@ -46,6 +46,8 @@ public final class Responder
 
     private long recvIndex;
     private long recvWrId;
+    /** Completion vector the loaded receive names (0xFF: none), for QPs that spread receives over CQs. */
+    private int recvVector;
     private long recvOffset;
     private boolean recvLoaded;
 
@@ -219,7 +221,7 @@ public final class Responder
         {
             final boolean imm = (flags & Opcode.HAS_IMMDT) != 0;
             completeReceive(IbvWcStatus.SUCCESS.code(), IbvWcOpcode.RECV, imm ? Cqe.WC_WITH_IMM : 0,
-                imm ? packet.immDt().immediateData() : 0);
+                imm ? packet.immDt().immediateData() : 0, packet.bth().solicitedEvent());
             msn = (msn + 1) & Psn.MASK;
             inProgress = NONE;
         }
@@ -250,6 +252,7 @@ public final class Responder
         }
         final long at = recvRing.entryOffset(recvIndex);
         recvWrId = RecvWqe.wrId(recvRing.region(), at);
+        recvVector = RecvWqe.compVector(recvRing.region(), at);
         recvOffset = 0;
         recvLoaded = true;
         final int numSge = RecvWqe.numSge(recvRing.region(), at);
@@ -266,12 +269,20 @@ public final class Responder
 
     private void completeReceive(final int status, final int opcode, final int wcFlags, final int imm)
     {
+        completeReceive(status, opcode, wcFlags, imm, false);
+    }
+
+    /** {@code solicited}: the message carried the solicited-event bit (it fires a solicited-only armed CQ). */
+    private void completeReceive(
+        final int status, final int opcode, final int wcFlags, final int imm, final boolean solicited)
+    {
         if (!recvLoaded)
         {
             return;
         }
-        qp.recvCq().complete(recvWrId, status, opcode, (int)(opcode == IbvWcOpcode.RECV ? recvOffset : writeTotal),
-            qp.qpn(), qp.destQpn(), wcFlags, imm);
+        qp.recvCqFor(recvVector).complete(recvWrId, status, opcode,
+            (int)(opcode == IbvWcOpcode.RECV ? recvOffset : writeTotal), qp.qpn(), qp.destQpn(), wcFlags, imm,
+            solicited, (int)(recvRing.producerAcquire() - recvIndex));
         recvLoaded = false;
         recvIndex++;
         recvRing.consumerRelease(recvIndex);
@@ -338,7 +349,7 @@ public final class Responder
             if (imm)
             {
                 completeReceive(IbvWcStatus.SUCCESS.code(), IbvWcOpcode.RECV_RDMA_WITH_IMM, Cqe.WC_WITH_IMM,
-                    packet.immDt().immediateData());
+                    packet.immDt().immediateData(), packet.bth().solicitedEvent());
             }
             msn = (msn + 1) & Psn.MASK;
             inProgress = NONE;
@@ -642,8 +653,9 @@ public final class Responder
         while (recvIndex != producer)
         {
             final long at = recvRing.entryOffset(recvIndex);
-            qp.recvCq().complete(RecvWqe.wrId(recvRing.region(), at), IbvWcStatus.WR_FLUSH_ERR.code(),
-                IbvWcOpcode.RECV, 0, qp.qpn(), 0, 0, 0);
+            qp.recvCqFor(RecvWqe.compVector(recvRing.region(), at)).complete(RecvWqe.wrId(recvRing.region(), at),
+                IbvWcStatus.WR_FLUSH_ERR.code(), IbvWcOpcode.RECV, 0, qp.qpn(), 0, 0, 0, false,
+                (int)(producer - recvIndex));
             recvIndex++;
         }
         recvRing.consumerRelease(recvIndex);

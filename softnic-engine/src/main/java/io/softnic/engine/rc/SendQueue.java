@@ -204,8 +204,8 @@ public final class SendQueue
             (w.flags & IbvSendFlags.SIGNALED) != 0;
         if (signaled)
         {
-            qp.sendCq().complete(w.wrId, status, IbvWrOpcode.completionOpcode(w.opcode),
-                w.isAtomic() ? 8 : w.length, qp.qpn(), 0, 0, 0);
+            qp.sendCqFor(w.compVector).complete(w.wrId, status, IbvWrOpcode.completionOpcode(w.opcode),
+                w.isAtomic() ? 8 : w.length, qp.qpn(), 0, 0, 0, false, (int)(fetchIndex - completeIndex));
         }
         retire();
         catchUp();
@@ -350,6 +350,7 @@ public final class SendQueue
                 wqe.wrap(ring.region(), ring.entryOffset(fetchIndex));
                 w.wrId = wqe.wrId();
                 w.opcode = wqe.opcode();
+                w.compVector = wqe.compVector();
                 fetchIndex++;
             }
         }
@@ -362,8 +363,8 @@ public final class SendQueue
             {
                 w.done = true;
                 w.countedOutstanding = false;
-                qp.sendCq().complete(w.wrId, IbvWcStatus.WR_FLUSH_ERR.code(), IbvWrOpcode.completionOpcode(w.opcode),
-                    0, qp.qpn(), 0, 0, 0);
+                qp.sendCqFor(w.compVector).complete(w.wrId, IbvWcStatus.WR_FLUSH_ERR.code(),
+                    IbvWrOpcode.completionOpcode(w.opcode), 0, qp.qpn(), 0, 0, 0, false, (int)(fetchIndex - completeIndex));
             }
             completeIndex++;
         }
