@@ -31,6 +31,8 @@ public final class IbvQpAttr
     public int rnrRetry = 7;
     public int altPortNum;
     public int altTimeout;
+    /** Path migration state; with {@link IbvQpAttrMask#ALT_PATH} loading {@link #altAhAttr}, ARMED arms it. */
+    public IbvMigState pathMigState = IbvMigState.MIGRATED;
 
     public IbvQpAttr state(final IbvQpState state)
     {
@@ -63,6 +65,7 @@ public final class IbvQpAttr
         rnrRetry = o.rnrRetry;
         altPortNum = o.altPortNum;
         altTimeout = o.altTimeout;
+        pathMigState = o.pathMigState;
         return this;
     }
 }

@@ -215,6 +215,21 @@ public final class SoftnicEngine implements AutoCloseable
         return ports[index];
     }
 
+    /**
+     * Takes port {@code portNum} (1-based, as ibverbs numbers ports) down, as if its link were cut: it stops
+     * sending and receiving, and QPs on it with an armed alternate path migrate. Returns how many migrated.
+     */
+    public int portDown(final int portNum)
+    {
+        return control.portState(portNum, false);
+    }
+
+    /** Brings port {@code portNum} back; it carries traffic again and new connections may use it. */
+    public void portUp(final int portNum)
+    {
+        control.portState(portNum, true);
+    }
+
     public int portCount()
     {
         return ports.length;

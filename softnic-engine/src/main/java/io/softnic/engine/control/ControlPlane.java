@@ -9,6 +9,7 @@ import io.softnic.engine.completion.EventQueue;
 import io.softnic.engine.completion.ModerationTimer;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.port.UdpPort;
+import io.softnic.engine.rc.QpPath;
 import io.softnic.engine.rc.QueuePair;
 import io.softnic.engine.rc.Transport;
 import io.softnic.engine.sched.Scheduler;
@@ -22,6 +23,7 @@ import io.softnic.verbs.CqModeration;
 import io.softnic.verbs.DeviceControl;
 import io.softnic.verbs.IbvAccess;
 import io.softnic.verbs.IbvDeviceAttr;
+import io.softnic.verbs.IbvMigState;
 import io.softnic.verbs.IbvMtu;
 import io.softnic.verbs.IbvQpAttr;
 import io.softnic.verbs.IbvQpAttrMask;
@@ -89,7 +91,20 @@ public final class ControlPlane
         final int doorbellCapacity = Integer.highestOneBit(ctx.maxQps() * 2 - 1);
         this.doorbell = new DoorbellRing(arena.allocate(DoorbellRing.bytesFor(doorbellCapacity), 64), doorbellCapacity);
         this.scheduler = new Scheduler(ctx.maxQps(), doorbell, this::qp, counters);
-        this.transport = new Transport(ctx, bus, counters, scheduler::schedule);
+        this.transport = new Transport(ctx, bus, counters, scheduler::schedule, new Transport.Paths()
+        {
+            @Override
+            public boolean isUp(final int portIndex)
+            {
+                return portIndex >= 0 && portIndex < ports.length && ports[portIndex].isUp();
+            }
+
+            @Override
+            public void migrated(final QueuePair qp, final int fromPort)
+            {
+                ports[fromPort].countMigration();
+            }
+        });
         this.moderationTimer = new ModerationTimer(ctx.maxCqs(), ctx.clock());
         this.vectorCounters = new EventQueue.VectorCounters[ctx.numCompVectors()];
     }
@@ -561,6 +576,7 @@ public final class ControlPlane
         qp.pathMtu(mtu);
         qp.applyPath(attr.destQpNum, attr.ahAttr.dgidIpv4, attr.ahAttr.dport, portIndex,
             ports[portIndex].sourcePortFor(qp.qpn()));
+        applyAlternatePath(qp, attr, mask);
         if ((mask & IbvQpAttrMask.ACCESS_FLAGS) != 0)
         {
             qp.accessFlags(attr.qpAccessFlags);
@@ -571,6 +587,14 @@ public final class ControlPlane
     private void toRts(final QueuePair qp, final IbvQpState current, final IbvQpAttr attr, final int mask)
     {
         checkRetryAttrs(attr, mask);
+        if (current == IbvQpState.RTR || current == IbvQpState.RTS)
+        {
+            applyAlternatePath(qp, attr, mask);
+            if ((mask & IbvQpAttrMask.PATH_MIG_STATE) != 0)
+            {
+                applyMigState(qp, attr.pathMigState);
+            }
+        }
         if (current == IbvQpState.RTS)
         {
             qp.retune(
@@ -588,6 +612,65 @@ public final class ControlPlane
         check(attr.maxRdAtomic >= 0 && attr.maxRdAtomic <= ctx.maxRdAtomic(),
             "max_rd_atomic " + attr.maxRdAtomic + " out of range 0.." + ctx.maxRdAtomic());
         qp.toRts(attr.sqPsn & Psn.MASK, attr.timeout, attr.retryCnt, attr.rnrRetry, Math.max(1, attr.maxRdAtomic));
+    }
+
+    /** IBV_QP_ALT_PATH: the alternate address vector and port, for automatic path migration. */
+    private void applyAlternatePath(final QueuePair qp, final IbvQpAttr attr, final int mask)
+    {
+        if ((mask & IbvQpAttrMask.ALT_PATH) == 0)
+        {
+            return;
+        }
+        check(attr.altAhAttr.dgidIpv4 != 0, "the alternate address vector has no destination GID");
+        final int portIndex = portIndex(attr.altPortNum != 0 ? attr.altPortNum :
+            attr.altAhAttr.portNum == 0 ? 1 : attr.altAhAttr.portNum);
+        qp.applyAlternatePath(attr.altAhAttr.dgidIpv4, attr.altAhAttr.dport, portIndex,
+            ports[portIndex].sourcePortFor(qp.qpn()));
+    }
+
+    private void applyMigState(final QueuePair qp, final IbvMigState state)
+    {
+        check(state != null, "path_mig_state is null");
+        if (state == IbvMigState.MIGRATED && qp.migState() == IbvMigState.ARMED)
+        {
+            // ibverbs: setting MIGRATED on an armed QP makes it migrate now
+            transport.paths().migrated(qp, qp.migrate());
+            qp.requester().onPathMigrated();
+            return;
+        }
+        check(state == IbvMigState.MIGRATED || qp.alternatePath().isValid(),
+            "QP " + qp.qpn() + " has no alternate path to arm (set IBV_QP_ALT_PATH first)");
+        qp.migState(state);
+    }
+
+    /**
+     * Takes port {@code portNum} down (an administrator pulling the cable) or brings it back. Going down, every QP
+     * on it with an armed alternate path on a live port migrates at once and resends what was unacknowledged; QPs
+     * without one stay, and fail with RETRY_EXC_ERR when their retries run out. Returns the QPs that migrated.
+     */
+    public int portState(final int portNum, final boolean up)
+    {
+        final int index = portIndex(portNum);
+        ports[index].up(up);
+        if (up)
+        {
+            return 0;
+        }
+        int migrated = 0;
+        for (final QueuePair qp : liveQps)
+        {
+            synchronized (qp)
+            {
+                if (qp.portIndex() == index && qp.migState() == IbvMigState.ARMED &&
+                    ports[qp.alternatePath().portIndex()].isUp())
+                {
+                    transport.paths().migrated(qp, qp.migrate());
+                    qp.requester().onPathMigrated();
+                    migrated++;
+                }
+            }
+        }
+        return migrated;
     }
 
     private static void checkRetryAttrs(final IbvQpAttr attr, final int mask)
@@ -624,6 +707,12 @@ public final class ControlPlane
             attr.ahAttr.dport = qp.destUdpPort();
             attr.ahAttr.portNum = qp.portIndex() + 1;
             attr.portNum = qp.portIndex() + 1;
+            final QpPath alt = qp.alternatePath();
+            attr.altAhAttr.dgidIpv4 = alt.isValid() ? alt.destIpv4() : 0;
+            attr.altAhAttr.dport = alt.destUdpPort();
+            attr.altAhAttr.portNum = alt.portIndex() + 1;
+            attr.altPortNum = alt.portIndex() + 1;
+            attr.pathMigState = qp.migState();
             attr.sqPsn = qp.sqPsn();
             attr.rqPsn = qp.rqPsn();
             attr.timeout = qp.timeoutCode();

@@ -204,7 +204,7 @@ public final class RxPipeline implements Agent
             return;
         }
         final QueuePair qp = qpLookup.apply(destQp);
-        if (qp == null || qp.destIpv4() != sourceIpv4 || qp.portIndex() != port.index())
+        if (qp == null)
         {
             counters.increment(EngineCounters.UNKNOWN_QP_DROPPED);
             return;
@@ -212,6 +212,17 @@ public final class RxPipeline implements Agent
         boolean txWork;
         synchronized (qp)
         {
+            final int admitted = qp.admit(port.index(), sourceIpv4);
+            if (admitted == QueuePair.STRANGER)
+            {
+                counters.increment(EngineCounters.UNKNOWN_QP_DROPPED);
+                return;
+            }
+            if (admitted != QueuePair.PRIMARY)
+            {
+                ports[admitted].countMigration();   // the peer moved to the alternate path: follow it
+                qp.requester().onPathMigrated();
+            }
             try
             {
                 if ((flags & Opcode.REQUEST) != 0)

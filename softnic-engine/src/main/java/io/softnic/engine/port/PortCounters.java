@@ -13,6 +13,8 @@ final class PortCounters
     private final int errors;
     private final int rxCalls;
     private final int txCalls;
+    private final int migrations;
+    private final int downDrops;
 
     PortCounters(final EngineCounters counters, final int portIndex)
     {
@@ -25,6 +27,20 @@ final class PortCounters
         errors = counters.allocate(p + "errors");
         rxCalls = counters.allocate(p + "rx_syscalls");
         txCalls = counters.allocate(p + "tx_syscalls");
+        migrations = counters.allocate(p + "migrations");
+        downDrops = counters.allocate(p + "down_drops");
+    }
+
+    /** A QP left this port for its alternate path. */
+    void migration()
+    {
+        counters.increment(migrations);
+    }
+
+    /** Packets dropped because the port is down. */
+    void downDrops(final int packets)
+    {
+        counters.add(downDrops, packets);
     }
 
     void received(final int packets, final long bytes)

@@ -32,6 +32,7 @@ public final class UdpPort implements AutoCloseable
     private final PortDriver driver;
     private final DatagramChannel mad;
     private final int madPort;
+    private volatile boolean up = true;
 
     /**
      * Opens the port's sockets.
@@ -96,6 +97,26 @@ public final class UdpPort implements AutoCloseable
         return io;
     }
 
+    /**
+     * Whether the port carries traffic. An administrator (or the engine, on socket errors) takes it down: it then
+     * neither sends nor accepts packets, like a cut link, and QPs with an armed alternate path migrate off it.
+     */
+    public boolean isUp()
+    {
+        return up;
+    }
+
+    public void up(final boolean up)
+    {
+        this.up = up;
+    }
+
+    /** A QP left this port for its alternate path. */
+    public void countMigration()
+    {
+        counters.migration();
+    }
+
     /** The source UDP port a QP's packets leave from. */
     public int sourcePortFor(final int qpn)
     {
@@ -111,6 +132,11 @@ public final class UdpPort implements AutoCloseable
     public int receive()
     {
         final int n = driver.receive();
+        if (n > 0 && !up)
+        {
+            counters.downDrops(n);
+            return 0;
+        }
         if (n > 0)
         {
             final ReceivedDatagrams d = driver.received();
@@ -141,6 +167,11 @@ public final class UdpPort implements AutoCloseable
     public boolean queue(final int qpn, final MemorySegment frame, final long offset, final int length,
         final int dstIpv4, final int dstPort)
     {
+        if (!up)
+        {
+            counters.downDrops(1);
+            return false;
+        }
         return driver.queue(slotFor(qpn), frame, offset, length, dstIpv4, dstPort);
     }
 

@@ -2,10 +2,10 @@ package io.softnic.engine.rc;
 
 import io.softnic.engine.completion.CompletionQueue;
 import io.softnic.hostif.HostRing;
+import io.softnic.verbs.IbvMigState;
 import io.softnic.verbs.IbvQpState;
 import io.softnic.verbs.RecvCqPolicy;
 
-import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -44,9 +44,15 @@ public final class QueuePair
     int accessFlags;
     int pathMtu = 1024;
     int destQpn;
-    int destIpv4;
-    int destUdpPort = 4791;
-    int portIndex;
+    /** {@link #admit}: the packet came along the primary path. */
+    public static final int PRIMARY = -1;
+    /** {@link #admit}: the packet came from elsewhere and is not this connection's. */
+    public static final int STRANGER = -2;
+
+    /** Where packets go now, and where they go if this one fails (valid when armed). */
+    private final QpPath primary = new QpPath();
+    private final QpPath alternate = new QpPath();
+    private volatile IbvMigState migState = IbvMigState.MIGRATED;
     int pkey = 0xFFFF;
     int timeoutCode = 14;
     int retryCnt = 7;
@@ -56,8 +62,6 @@ public final class QueuePair
     int maxDestRdAtomic = 1;
     int sqPsn;
     int rqPsn;
-    private InetSocketAddress destination;
-    private int sourceUdpPort;
 
     public QueuePair(
         final int qpn,
@@ -249,17 +253,33 @@ public final class QueuePair
 
     public int destIpv4()
     {
-        return destIpv4;
+        return primary.destIpv4;
     }
 
     public int destUdpPort()
     {
-        return destUdpPort;
+        return primary.destUdpPort;
     }
 
+    /** The local port the QP's packets leave from now (its primary path's). */
     public int portIndex()
     {
-        return portIndex;
+        return primary.portIndex;
+    }
+
+    public QpPath primaryPath()
+    {
+        return primary;
+    }
+
+    public QpPath alternatePath()
+    {
+        return alternate;
+    }
+
+    public IbvMigState migState()
+    {
+        return migState;
     }
 
     public int pathMtu()
@@ -272,14 +292,9 @@ public final class QueuePair
         return accessFlags;
     }
 
-    public InetSocketAddress destination()
-    {
-        return destination;
-    }
-
     public int sourceUdpPort()
     {
-        return sourceUdpPort;
+        return primary.sourceUdpPort;
     }
 
     public int timeoutCode()
@@ -327,19 +342,65 @@ public final class QueuePair
         final int destQpn, final int destIpv4, final int destUdpPort, final int portIndex, final int sourceUdpPort)
     {
         this.destQpn = destQpn;
-        this.destIpv4 = destIpv4;
-        this.destUdpPort = destUdpPort;
-        this.portIndex = portIndex;
-        this.sourceUdpPort = sourceUdpPort;
-        final byte[] ip = {(byte)(destIpv4 >>> 24), (byte)(destIpv4 >>> 16), (byte)(destIpv4 >>> 8), (byte)destIpv4};
-        try
+        primary.set(portIndex, destIpv4, destUdpPort, sourceUdpPort);
+    }
+
+    /** Control plane: loads the alternate path (IBV_QP_ALT_PATH); called with the QP's monitor held. */
+    public void applyAlternatePath(
+        final int destIpv4, final int destUdpPort, final int portIndex, final int sourceUdpPort)
+    {
+        alternate.set(portIndex, destIpv4, destUdpPort, sourceUdpPort);
+    }
+
+    /** Control plane: arms migration (needs an alternate path) or leaves it disarmed; monitor held. */
+    public void migState(final IbvMigState state)
+    {
+        if (state != IbvMigState.MIGRATED && !alternate.isValid())
         {
-            this.destination = new InetSocketAddress(java.net.InetAddress.getByAddress(ip), destUdpPort);
+            throw new IllegalStateException("QP " + qpn + " has no alternate path to arm");
         }
-        catch (final java.net.UnknownHostException ex)
+        migState = state == IbvMigState.REARM ? IbvMigState.ARMED : state;  // no peer handshake to wait for
+    }
+
+    /**
+     * Moves the connection to its alternate path (the old primary becomes the alternate, disarmed), as APM does
+     * when the primary fails or the peer's packets arrive on the alternate. Returns the port it left, or -1 if it
+     * was not armed. Monitor held.
+     */
+    public int migrate()
+    {
+        if (migState != IbvMigState.ARMED)
         {
-            throw new IllegalStateException(ex);
+            return -1;
         }
+        final int from = primary.portIndex;
+        final int destIpv4 = primary.destIpv4;
+        final int destUdpPort = primary.destUdpPort;
+        final int sourceUdpPort = primary.sourceUdpPort;
+        primary.copyFrom(alternate);
+        alternate.set(from, destIpv4, destUdpPort, sourceUdpPort);
+        migState = IbvMigState.MIGRATED;
+        return from;
+    }
+
+    /**
+     * Whether a packet from {@code sourceIpv4} on local port {@code portIndex} belongs to this connection: it came
+     * along the primary path, or along the armed alternate — the peer has migrated, so this side follows (counted by
+     * the caller through the returned port). Monitor held.
+     *
+     * @return {@link #PRIMARY}, {@link #STRANGER}, or the port left behind by a migration
+     */
+    public int admit(final int portIndex, final int sourceIpv4)
+    {
+        if (primary.carries(portIndex, sourceIpv4))
+        {
+            return PRIMARY;
+        }
+        if (migState == IbvMigState.ARMED && alternate.carries(portIndex, sourceIpv4))
+        {
+            return migrate();
+        }
+        return STRANGER;
     }
 
     public void accessFlags(final int flags)
@@ -419,6 +480,8 @@ public final class QueuePair
     public void toReset()
     {
         state = IbvQpState.RESET;
+        alternate.clear();
+        migState = IbvMigState.MIGRATED;
         sendQueue.discard();
         responder.discard();
     }

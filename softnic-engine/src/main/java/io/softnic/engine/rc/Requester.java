@@ -3,6 +3,7 @@ package io.softnic.engine.rc;
 import io.softnic.engine.bus.BusInterface;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.pipeline.TxFrame;
+import io.softnic.verbs.IbvMigState;
 import io.softnic.verbs.IbvQpState;
 import io.softnic.verbs.IbvSendFlags;
 import io.softnic.verbs.IbvWcStatus;
@@ -267,6 +268,40 @@ public final class Requester
         }
     }
 
+    /**
+     * Timeouts say the primary path may be broken: move to the armed alternate when its port is up and either the
+     * primary's port is down or a resend on the primary has timed out too (one lost packet is not a broken path).
+     */
+    private boolean shouldMigrate()
+    {
+        if (qp.migState() != IbvMigState.ARMED)
+        {
+            return false;
+        }
+        final Transport.Paths paths = transport.paths();
+        return paths.isUp(qp.alternatePath().portIndex()) &&
+            (!paths.isUp(qp.portIndex()) || retriesLeft < qp.retryCnt());
+    }
+
+    /** The QP now uses its other path: what is unacknowledged goes again at once, with a full retry budget. */
+    public void onPathMigrated()
+    {
+        retriesLeft = qp.retryCnt();
+        if (sq.hasUnacked())
+        {
+            resendUnacked();
+        }
+        rearm();
+        transport.schedule(qp);
+    }
+
+    /** Go back N: everything from the oldest unacknowledged PSN is sent again. */
+    private void resendUnacked()
+    {
+        final long index = sq.find(sq.unackedPsn);
+        sq.goBack(index >= 0 ? index : sq.completeIndex, sq.unackedPsn);
+    }
+
     /** Opening the send queue (RTR to RTS) fills the retry budgets. */
     void reset()
     {
@@ -330,14 +365,19 @@ public final class Requester
             return 0;
         }
         transport.counters().increment(EngineCounters.RETRANSMIT_TIMEOUTS);
+        if (shouldMigrate())
+        {
+            transport.paths().migrated(qp, qp.migrate());
+            onPathMigrated();
+            return 1;
+        }
         if (retriesLeft == 0)
         {
             sq.fail(IbvWcStatus.RETRY_EXC_ERR.code());
             return 1;
         }
         retriesLeft--;
-        final long index = sq.find(sq.unackedPsn);
-        sq.goBack(index >= 0 ? index : sq.completeIndex, sq.unackedPsn);
+        resendUnacked();
         return 1;
     }
 }

@@ -18,6 +18,15 @@ public final class Transport
         void schedule(QueuePair qp);
     }
 
+    /** The state of the device's ports, as the transport needs it to choose and leave paths. */
+    public interface Paths
+    {
+        boolean isUp(int portIndex);
+
+        /** A QP moved off {@code fromPort} to its alternate path (counted per port). */
+        void migrated(QueuePair qp, int fromPort);
+    }
+
     private final BusInterface bus;
     private final EngineCounters counters;
     private final NanoClock clock;
@@ -25,10 +34,16 @@ public final class Transport
     private final int ackRequestInterval;
     private final int ackCoalesceCount;
     private final TxScheduler scheduler;
+    private final Paths paths;
 
     public Transport(
-        final EngineContext ctx, final BusInterface bus, final EngineCounters counters, final TxScheduler scheduler)
+        final EngineContext ctx,
+        final BusInterface bus,
+        final EngineCounters counters,
+        final TxScheduler scheduler,
+        final Paths paths)
     {
+        this.paths = paths;
         this.bus = bus;
         this.counters = counters;
         this.clock = ctx.clock();
@@ -71,6 +86,11 @@ public final class Transport
     public void schedule(final QueuePair qp)
     {
         scheduler.schedule(qp);
+    }
+
+    public Paths paths()
+    {
+        return paths;
     }
 
     /** Local ACK timeout: 4.096 us * 2^code; code 0 means wait forever (returns Long.MAX_VALUE). */
