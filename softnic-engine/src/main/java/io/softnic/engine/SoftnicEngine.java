@@ -117,7 +117,9 @@ public final class SoftnicEngine implements AutoCloseable
             visitor -> control.forEachQp(visitor::visit), counters);
         this.rx = new RxPipeline(ports, rxBuffers, ctx.udpPort(), control::qp, control.scheduler(), cm, counters, new FaultInjector(ctx.faults()));
 
-        final Agent[] agents = {rx, tx, cm, control.moderationTimer()};
+        // TX before RX: the ACKs a receive produces leave with the next cycle's requests in one system call, and
+        // an INVOKER application sees received data before those ACKs are sent
+        final Agent[] agents = {tx, rx, cm, control.moderationTimer()};
         switch (ctx.threadingMode())
         {
             case DEDICATED ->
