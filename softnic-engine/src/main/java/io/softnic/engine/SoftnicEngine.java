@@ -114,7 +114,11 @@ public final class SoftnicEngine implements AutoCloseable
         this.cm = new ConnectionManager(ctx, control, ports, counters, this::idleWhileWaiting);
         control.cm(cm);
         this.tx = new TxPipeline(control.scheduler(), sink, 16, ctx.txBatch(), ctx.clock(),
-            visitor -> control.forEachQp(visitor::visit), counters);
+            visitor ->
+            {
+                control.housekeeping();
+                control.forEachQp(visitor::visit);
+            }, counters);
         this.rx = new RxPipeline(ports, rxBuffers, ctx.udpPort(), control::qp, control.scheduler(), cm, counters, new FaultInjector(ctx.faults()));
 
         // TX before RX: the ACKs a receive produces leave with the next cycle's requests in one system call, and

@@ -11,16 +11,11 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /** {@code softnic stat}: the counters of running engines, read from their counters files, as {@code ethtool -S}. */
 @Command(
@@ -46,10 +41,6 @@ public final class StatCommand implements Callable<Integer>
 
     @Parameters(arity = "0..*", paramLabel = "COUNTERS_FILE", description = "Counters files to read instead.")
     List<Path> files;
-
-    private record Header(boolean valid, long pid)
-    {
-    }
 
     @Override
     public Integer call() throws IOException
@@ -81,11 +72,7 @@ public final class StatCommand implements Callable<Integer>
             cli.err().println("softnic stat: no engine is running (no counters directory " + dir + ")");
             return SoftnicCli.EXIT_FAILED;
         }
-        final List<Path> found;
-        try (Stream<Path> s = Files.list(dir))
-        {
-            found = s.filter(p -> p.getFileName().toString().endsWith(".counters")).sorted().toList();
-        }
+        final List<Path> found = EngineFiles.all(dir);
         int shown = 0;
         for (final Path f : found)
         {
@@ -101,14 +88,14 @@ public final class StatCommand implements Callable<Integer>
 
     private boolean show(final Path file, final boolean explicit)
     {
-        final String name = file.getFileName().toString().replaceFirst("\\.counters$", "");
-        final Header header = header(file);
+        final String name = EngineFiles.engineName(file);
+        final EngineFiles.Header header = EngineFiles.header(file);
         if (!header.valid())
         {
             cli.err().println("softnic stat: " + file + " is not a softnic counters file");
             return false;
         }
-        final boolean alive = ProcessHandle.of(header.pid()).map(ProcessHandle::isAlive).orElse(false);
+        final boolean alive = header.alive();
         if (!alive && !explicit)
         {
             return false;
@@ -126,27 +113,5 @@ public final class StatCommand implements Callable<Integer>
         final String state = alive ? "pid " + header.pid() : "pid " + header.pid() + ", not running";
         EngineCounters.print("NIC statistics of engine " + name + " (" + state + "):", counters, cli.out());
         return true;
-    }
-
-    private static Header header(final Path file)
-    {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ))
-        {
-            final ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
-            while (b.hasRemaining() && ch.read(b) > 0)
-            {
-                // read the header
-            }
-            if (b.position() < 16)
-            {
-                return new Header(false, 0);
-            }
-            return new Header(b.getInt(CounterFile.MAGIC_OFFSET) == CounterFile.MAGIC,
-                b.getLong(CounterFile.PID_OFFSET));
-        }
-        catch (final IOException ex)
-        {
-            return new Header(false, 0);
-        }
     }
 }

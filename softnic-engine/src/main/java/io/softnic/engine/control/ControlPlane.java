@@ -72,6 +72,7 @@ public final class ControlPlane
     private CmControl cm;
     /** Live QPs as a compact array, replaced on create and destroy, for the timer scan. */
     private volatile QueuePair[] liveQps = new QueuePair[0];
+    private int lastAdminSequence;
 
     public ControlPlane(
         final EngineContext ctx,
@@ -652,10 +653,11 @@ public final class ControlPlane
     {
         final int index = portIndex(portNum);
         ports[index].up(up);
-        if (up)
-        {
-            return 0;
-        }
+        return up ? 0 : migrateOff(index);
+    }
+
+    private int migrateOff(final int index)
+    {
         int migrated = 0;
         for (final QueuePair qp : liveQps)
         {
@@ -671,6 +673,50 @@ public final class ControlPlane
             }
         }
         return migrated;
+    }
+
+    /**
+     * Periodic work outside any QP's monitor (the TX pipeline's timer pass): answers an administrator's request
+     * left in the counters file, and takes down a port whose sends keep failing.
+     */
+    public int housekeeping()
+    {
+        int work = 0;
+        final long request = counters.adminRequest();
+        final int sequence = AdminChannel.sequence(request);
+        if (request != 0 && sequence != lastAdminSequence)
+        {
+            lastAdminSequence = sequence;
+            counters.adminResponse(answer(request));
+            work++;
+        }
+        for (int i = 0; i < ports.length; i++)
+        {
+            if (ports[i].failing())
+            {
+                ports[i].autoDown();
+                migrateOff(i);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private long answer(final long request)
+    {
+        final int sequence = AdminChannel.sequence(request);
+        final int portNum = AdminChannel.portNum(request);
+        if (portNum < 1 || portNum > ports.length)
+        {
+            return AdminChannel.response(sequence, AdminChannel.NO_SUCH_PORT, ports.length);
+        }
+        return switch (AdminChannel.operation(request))
+        {
+            case AdminChannel.PORT_DOWN ->
+                AdminChannel.response(sequence, AdminChannel.OK, portState(portNum, false));
+            case AdminChannel.PORT_UP -> AdminChannel.response(sequence, AdminChannel.OK, portState(portNum, true));
+            default -> AdminChannel.response(sequence, AdminChannel.UNKNOWN_OPERATION, 0);
+        };
     }
 
     private static void checkRetryAttrs(final IbvQpAttr attr, final int mask)

@@ -24,6 +24,9 @@ public final class CounterFile
     public static final int MAGIC_OFFSET = 0;
     public static final int COUNT_OFFSET = 4;
     public static final int PID_OFFSET = 8;
+    /** A one-slot administration channel in the header: see {@link io.softnic.engine.control.AdminChannel}. */
+    public static final int ADMIN_REQUEST_OFFSET = 16;
+    public static final int ADMIN_RESPONSE_OFFSET = 24;
     public static final int HEADER_LENGTH = 64;
     public static final int RECORD_LENGTH = 64;
     public static final int LABEL_OFFSET = 8;

@@ -164,6 +164,17 @@ public final class EngineCounters implements AutoCloseable
         return id;
     }
 
+    /** The latest request an administration tool left in the header (0: none yet). */
+    public long adminRequest()
+    {
+        return (long)LONG.getVolatile(values, (long)CounterFile.ADMIN_REQUEST_OFFSET);
+    }
+
+    public void adminResponse(final long response)
+    {
+        LONG.setRelease(values, (long)CounterFile.ADMIN_RESPONSE_OFFSET, response);
+    }
+
     public void increment(final int id)
     {
         LONG.getAndAdd(values, CounterFile.valueOffset(id), 1L);

@@ -173,7 +173,7 @@ final class ChannelPortDriver implements PortDriver, ReceivedDatagrams
         {
             // counted below: the transport's retransmission recovers the packet
         }
-        counters.errors(1);
+        counters.sendFailed(1);
         return false;
     }
 

@@ -93,7 +93,7 @@ final class NativePortDriver implements PortDriver
             send(slot);
             if (!add(batch, frame, offset, length, dstIpv4, dstPort))
             {
-                counters.errors(1);     // the caller counts this one
+                counters.sendFailed(1);     // the caller counts this one
                 return false;
             }
         }
@@ -172,7 +172,7 @@ final class NativePortDriver implements PortDriver
 
     private void drop(final int datagrams)
     {
-        counters.errors(datagrams);
+        counters.sendFailed(datagrams);
         dropped += datagrams;
     }
 

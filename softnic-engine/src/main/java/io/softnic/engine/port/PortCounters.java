@@ -15,6 +15,9 @@ final class PortCounters
     private final int txCalls;
     private final int migrations;
     private final int downDrops;
+    private final int autoDowns;
+    /** Datagrams the kernel refused since it last took one (TX thread only). */
+    private int failedInARow;
 
     PortCounters(final EngineCounters counters, final int portIndex)
     {
@@ -29,6 +32,26 @@ final class PortCounters
         txCalls = counters.allocate(p + "tx_syscalls");
         migrations = counters.allocate(p + "migrations");
         downDrops = counters.allocate(p + "down_drops");
+        autoDowns = counters.allocate(p + "auto_down");
+    }
+
+    /** Datagrams the kernel refused to send. */
+    void sendFailed(final int datagrams)
+    {
+        errors(datagrams);
+        failedInARow += datagrams;
+    }
+
+    int failedInARow()
+    {
+        return failedInARow;
+    }
+
+    /** The engine took the port down because its sends kept failing. */
+    void autoDown()
+    {
+        counters.increment(autoDowns);
+        failedInARow = 0;
     }
 
     /** A QP left this port for its alternate path. */
@@ -63,6 +86,7 @@ final class PortCounters
 
     void sent(final int packets, final long bytes)
     {
+        failedInARow = 0;
         counters.add(txPackets, packets);
         counters.add(txBytes, bytes);
     }

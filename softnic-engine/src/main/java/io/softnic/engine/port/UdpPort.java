@@ -23,6 +23,8 @@ public final class UdpPort implements AutoCloseable
 {
     /** Sending sockets per port (a power of two). */
     static final int TX_SOCKETS = 8;
+    /** Refused datagrams in a row after which a port is declared down. */
+    public static final int FAILURES_TO_DOWN = 64;
 
     private final int index;
     private final InetAddress address;
@@ -109,6 +111,22 @@ public final class UdpPort implements AutoCloseable
     public void up(final boolean up)
     {
         this.up = up;
+    }
+
+    /**
+     * Whether the port's sends have failed so often in a row ({@value #FAILURES_TO_DOWN} datagrams, none taken) that
+     * the link is taken for dead. The engine then takes the port down ({@link #autoDown()}).
+     */
+    public boolean failing()
+    {
+        return up && counters.failedInARow() >= FAILURES_TO_DOWN;
+    }
+
+    /** The engine takes the port down after {@link #failing()}. */
+    public void autoDown()
+    {
+        up = false;
+        counters.autoDown();
     }
 
     /** A QP left this port for its alternate path. */
