@@ -51,7 +51,7 @@ class PathMigrationTest
     }
 
     /** Loads the ports 2 as the alternate path of both QPs and arms it (RTS to RTS, as with ibv_modify_qp). */
-    private static void arm(final RcPair pair)
+    static void arm(final RcPair pair)
     {
         arm(pair.a, pair.b);
         arm(pair.b, pair.a);
@@ -175,7 +175,7 @@ class PathMigrationTest
      * a SENDs MESSAGES numbered messages to b, pulling {@code cut} when a quarter have been received; every message
      * must arrive exactly once, in order, with its bytes.
      */
-    private static void stream(final RcPair pair, final Runnable cut)
+    static void stream(final RcPair pair, final Runnable cut)
     {
         final IbvRecvWr rwr = new IbvRecvWr();
         for (int i = 0; i < MESSAGES; i++)

@@ -47,7 +47,14 @@ public final class RcPair implements AutoCloseable
 
         Side(final EngineContext ec, final int access, final Consumer<IbvQpInitAttr> qpSetup)
         {
-            engine = SoftnicEngine.launch(ec);
+            this(() -> SoftnicEngine.launch(ec), access, qpSetup);
+        }
+
+        /** With the engine launched by {@code launcher} (e.g. inside a network namespace). */
+        Side(final java.util.function.Supplier<SoftnicEngine> launcher, final int access,
+            final Consumer<IbvQpInitAttr> qpSetup)
+        {
+            engine = launcher.get();
             ctx = engine.open();
             pd = ctx.allocPd();
             sendCq = ctx.createCq(4096, 0);
@@ -141,6 +148,17 @@ public final class RcPair implements AutoCloseable
     public RcPair(
         final EngineContext ea,
         final EngineContext eb,
+        final int mrAccess,
+        final Consumer<IbvQpInitAttr> qpSetup,
+        final Consumer<IbvQpAttr> connectTuning)
+    {
+        this(() -> SoftnicEngine.launch(ea), () -> SoftnicEngine.launch(eb), mrAccess, qpSetup, connectTuning);
+    }
+
+    /** Two engines launched by the given launchers, one connected QP each. */
+    public RcPair(
+        final java.util.function.Supplier<SoftnicEngine> ea,
+        final java.util.function.Supplier<SoftnicEngine> eb,
         final int mrAccess,
         final Consumer<IbvQpInitAttr> qpSetup,
         final Consumer<IbvQpAttr> connectTuning)
