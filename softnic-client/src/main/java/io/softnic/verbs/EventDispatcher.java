@@ -1,5 +1,6 @@
 package io.softnic.verbs;
 
+import io.softnic.hostif.CpuAffinity;
 import io.softnic.hostif.Eqe;
 import io.softnic.hostif.EventRing;
 import io.softnic.hostif.Futex;
@@ -15,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
  * the CQ's completion channel. With nothing to do it spins a while ({@link #spinNanos}), then announces it sleeps in
  * the EQ's wake word and sleeps: on a futex on that word, which the device (in any process) wakes, or, when the device
  * runs in this process, parked until the device unparks it. Handler threads are bound to their vector, so work
- * posted from a handler completes on the same vector.
+ * posted from a handler completes on the same vector, and where asked ({@link #pinHandlers}) pinned to their CPU.
  */
 public final class EventDispatcher implements AutoCloseable
 {
@@ -34,6 +35,7 @@ public final class EventDispatcher implements AutoCloseable
     private final EqHandler[] handlers;
     private volatile long spinNanos = 20_000;
     private volatile boolean preferFutex;
+    private volatile boolean pinHandlers;
     private volatile boolean closed;
 
     private record Registration(IbvCq cq, CqHandler handler, IbvCompChannel channel, boolean solicitedOnly)
@@ -68,6 +70,37 @@ public final class EventDispatcher implements AutoCloseable
     {
         preferFutex = futex;
         return this;
+    }
+
+    /**
+     * Pin each handler thread to its vector's CPU (vector v runs on CPU v, as the device's default vectors are the
+     * CPUs), with {@code sched_setaffinity}. A handler that cannot be pinned (no such CPU for this process, not Linux)
+     * says why on the {@code io.softnic.verbs} logger and in {@link #pinFailure}, and runs unpinned. Set before the
+     * first registration: it applies to handler threads as they start.
+     */
+    public EventDispatcher pinHandlers(final boolean pin)
+    {
+        pinHandlers = pin;
+        return this;
+    }
+
+    public boolean pinHandlers()
+    {
+        return pinHandlers;
+    }
+
+    /** Why the handler of a vector could not be pinned, or null (pinned, not asked, or not started). */
+    public String pinFailure(final int vector)
+    {
+        final EqHandler h = handlers[vector];
+        return h == null ? null : h.pinFailure;
+    }
+
+    /** True once the handler of a vector runs pinned to its CPU. */
+    public boolean pinned(final int vector)
+    {
+        final EqHandler h = handlers[vector];
+        return h != null && h.pinned;
     }
 
     /**
@@ -130,6 +163,23 @@ public final class EventDispatcher implements AutoCloseable
     {
         final EqHandler h = handlers[vector];
         return h == null ? 0 : h.events.get();
+    }
+
+    /**
+     * Interrupts of a vector's EQ: times the device woke its sleeping handler (the EQ's own counter, in host memory).
+     * 0 before the vector's handler started.
+     */
+    public long interrupts(final int vector)
+    {
+        final EqHandler h = handlers[vector];
+        return h == null ? 0 : h.ring.counter(EventRing.WAKES_OFFSET);
+    }
+
+    /** Completions the events of a vector's EQ covered (coalesced batches count each completion). */
+    public long eqCompletions(final int vector)
+    {
+        final EqHandler h = handlers[vector];
+        return h == null ? 0 : h.ring.counter(EventRing.COMPLETIONS_OFFSET);
     }
 
     /** The handler thread of a vector, or null if none started. */
@@ -204,6 +254,8 @@ public final class EventDispatcher implements AutoCloseable
             new java.util.concurrent.ConcurrentLinkedQueue<>();
         private long head;
         private long overflowsSeen;
+        private volatile String pinFailure;
+        private volatile boolean pinned;
 
         EqHandler(final int vector)
         {
@@ -255,6 +307,10 @@ public final class EventDispatcher implements AutoCloseable
         public void run()
         {
             CompVector.bind(vector);
+            if (pinHandlers)
+            {
+                pin();
+            }
             final boolean parked = !preferFutex && context.control().eventQueueWaiter(vector, thread) ||
                 !Futex.available();
             try
@@ -299,6 +355,20 @@ public final class EventDispatcher implements AutoCloseable
                     context.control().eventQueueWaiter(vector, null);
                 }
             }
+        }
+
+        private void pin()
+        {
+            final String failure = CpuAffinity.pin(vector);
+            if (failure == null)
+            {
+                pinned = true;
+                return;
+            }
+            pinFailure = failure;
+            System.getLogger("io.softnic.verbs").log(System.Logger.Level.WARNING, "event handler of vector " +
+                vector + " (" + thread.getName() + ") not pinned to CPU " + vector + ": " + failure +
+                "; it runs unpinned");
         }
 
         private int drain()

@@ -3,20 +3,18 @@ package io.softnic.verbs;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code ibv_comp_channel}: where the events of the CQs created with it arrive. {@link #getCqEvent} waits for the next
  * one and returns its CQ; every event returned must be acknowledged with {@link #ackCqEvents}, and destroying a CQ
  * waits until its events are. The context's {@link EventDispatcher} feeds the channel from the event queues; the
- * application re-arms the CQ with {@link IbvCq#reqNotify} itself, as with ibverbs.
+ * application re-arms the CQ with {@link IbvCq#reqNotify} itself, as with ibverbs. Waiting and delivering allocate
+ * nothing (a monitor, not a {@code Condition}, whose waits allocate a node each), so an event loop may run on it.
  */
 public final class IbvCompChannel implements AutoCloseable
 {
     private final IbvContext context;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition nonEmpty = lock.newCondition();
+    private final Object lock = new Object();
     private final ArrayDeque<IbvCq> queue = new ArrayDeque<>();
     private boolean closed;
 
@@ -32,26 +30,20 @@ public final class IbvCompChannel implements AutoCloseable
 
     void deliver(final IbvCq cq)
     {
-        lock.lock();
-        try
+        synchronized (lock)
         {
             if (!closed)
             {
                 queue.addLast(cq);
-                nonEmpty.signal();
+                lock.notify();
             }
-        }
-        finally
-        {
-            lock.unlock();
         }
     }
 
     /** A destroyed CQ's events not yet taken are dropped, as the kernel drops them from the channel. */
     void discard(final IbvCq cq)
     {
-        lock.lock();
-        try
+        synchronized (lock)
         {
             for (final Iterator<IbvCq> it = queue.iterator(); it.hasNext(); )
             {
@@ -60,10 +52,6 @@ public final class IbvCompChannel implements AutoCloseable
                     it.remove();
                 }
             }
-        }
-        finally
-        {
-            lock.unlock();
         }
     }
 
@@ -81,30 +69,37 @@ public final class IbvCompChannel implements AutoCloseable
     /** Waits at most {@code timeout} for the next event; null if none came (or the channel was closed). */
     public IbvCq getCqEvent(final long timeout, final TimeUnit unit)
     {
-        long nanos = unit.toNanos(timeout);
-        lock.lock();
-        try
+        final long nanos = unit.toNanos(timeout);
+        final long deadline = System.nanoTime() + nanos;
+        synchronized (lock)
         {
-            while (queue.isEmpty())
+            try
             {
-                if (closed || nanos <= 0)
+                while (queue.isEmpty())
                 {
-                    return null;
+                    final long left = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+                    if (closed || left <= 0)
+                    {
+                        return null;
+                    }
+                    if (left == Long.MAX_VALUE)
+                    {
+                        lock.wait();
+                    }
+                    else
+                    {
+                        lock.wait(left / 1_000_000L, (int)(left % 1_000_000L));
+                    }
                 }
-                nanos = nonEmpty.awaitNanos(nanos);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return null;
             }
             final IbvCq cq = queue.pollFirst();
             cq.eventReported();
             return cq;
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-        finally
-        {
-            lock.unlock();
         }
     }
 
@@ -117,16 +112,11 @@ public final class IbvCompChannel implements AutoCloseable
     @Override
     public void close()
     {
-        lock.lock();
-        try
+        synchronized (lock)
         {
             closed = true;
             queue.clear();
-            nonEmpty.signalAll();
-        }
-        finally
-        {
-            lock.unlock();
+            lock.notifyAll();
         }
     }
 }

@@ -3,11 +3,13 @@ package io.softnic.tools;
 import io.softnic.engine.ThreadingMode;
 import io.softnic.engine.port.PortIo;
 import io.softnic.tools.perf.AtomicOp;
+import io.softnic.tools.perf.CqOptions;
 import io.softnic.tools.perf.PerfClient;
 import io.softnic.tools.perf.PerfConfig;
 import io.softnic.tools.perf.PerfServer;
 import io.softnic.tools.perf.PerfSession;
 import io.softnic.tools.perf.PerfTest;
+import io.softnic.verbs.CqModeration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -128,6 +130,29 @@ public final class PerfCommand implements Callable<Integer>
     @Option(names = "--counters", description = "Print every non-zero counter of both engines at the end.")
     boolean counters;
 
+    @Option(names = {"-e", "--use_event", "--use-event"},
+        description = "Sleep on CQ events (a completion channel) instead of polling the CQs. Not with --threading " +
+            "INVOKER, whose engine runs on the polling thread.")
+    boolean useEvent;
+
+    @Option(names = {"--cq-mod", "--cq_mod"}, paramLabel = "N",
+        description = "Bandwidth tests: ask for a completion every N-th request (1..TX depth; default TX depth / 2, " +
+            "at most 64, and 1 above 8 KiB).")
+    Integer cqMod;
+
+    @Option(names = "--moder-usecs", paramLabel = "USECS",
+        description = "With -e: coalesce completions into one event until USECS after the first (with " +
+            "--moder-frames; 0 and 1 frame: off).")
+    Integer moderUsecs;
+
+    @Option(names = "--moder-frames", paramLabel = "N",
+        description = "With -e: ... or until N completions, whichever comes first.")
+    Integer moderFrames;
+
+    @Option(names = "--adaptive",
+        description = "With -e: adaptive interrupt moderation (profiles picked by the completion rate, as Linux DIM).")
+    boolean adaptive;
+
     @Override
     public Integer call()
     {
@@ -168,7 +193,7 @@ public final class PerfCommand implements Callable<Integer>
                 else
                 {
                     try (PerfServer server = new PerfServer(engine.ibv(), config.test(), cmPort, mtu, reportGbits,
-                        cli.out(), true, null).peerActivity(engine::rxPackets))
+                        cli.out(), true, null).peerActivity(engine::rxPackets).cqOptions(config.cq()))
                     {
                         server.listen();
                         server.serve();
@@ -289,7 +314,55 @@ public final class PerfCommand implements Callable<Integer>
         }
         final int depth = !test.isBandwidth() ? 1 : txDepth != null ? txDepth : test.defaultTxDepth();
         return new PerfConfig(test, sizes, iters != null ? iters : test.defaultIters(),
-            duration != null ? duration : 0, qps, depth, mtu, reportGbits, atomicOp, cmPort, warmUp);
+            duration != null ? duration : 0, qps, depth, mtu, reportGbits, atomicOp, cmPort, warmUp,
+            cqOptions(test, depth));
+    }
+
+    /** -e, --cq-mod and the moderation flags, checked against each other and the test. */
+    private CqOptions cqOptions(final PerfTest test, final int depth)
+    {
+        if (cqMod != null)
+        {
+            if (!test.isBandwidth())
+            {
+                throw usage("--cq-mod applies to bandwidth tests; latency tests ask for every completion");
+            }
+            if (cqMod < 1 || cqMod > depth)
+            {
+                throw usage("--cq-mod must be between 1 and the TX depth " + depth + ", not " + cqMod);
+            }
+        }
+        final boolean fixed = moderUsecs != null || moderFrames != null;
+        if ((fixed || adaptive) && !useEvent)
+        {
+            throw usage((adaptive ? "--adaptive" : moderUsecs != null ? "--moder-usecs" : "--moder-frames") +
+                " moderates CQ events: it needs -e");
+        }
+        if (fixed && adaptive)
+        {
+            throw usage("--adaptive picks the moderation itself; drop --moder-usecs/--moder-frames");
+        }
+        if (fixed && (moderUsecs == null || moderFrames == null))
+        {
+            throw usage("--moder-usecs and --moder-frames go together (an event fires at whichever comes first)");
+        }
+        if (moderUsecs != null && (moderUsecs < 0 || moderUsecs > 1_000_000))
+        {
+            throw usage("--moder-usecs must be between 0 and 1000000, not " + moderUsecs);
+        }
+        if (moderFrames != null && (moderFrames < 0 || moderFrames > 65535))
+        {
+            throw usage("--moder-frames must be between 0 and 65535, not " + moderFrames);
+        }
+        if (useEvent && threading == ThreadingMode.INVOKER)
+        {
+            throw usage("-e sleeps on CQ events, but with --threading INVOKER the engine runs on this thread when " +
+                "it polls: use SHARED or DEDICATED");
+        }
+        final CqModeration moderation = adaptive ? CqModeration.adaptive() : fixed ?
+            moderUsecs == 0 || moderFrames <= 1 ? CqModeration.NONE : CqModeration.fixed(moderUsecs, moderFrames) :
+            null;
+        return new CqOptions(useEvent, cqMod != null ? cqMod : 0, moderation);
     }
 
     /** This side's engine addresses (with --loopback: the server's, then the client's). */

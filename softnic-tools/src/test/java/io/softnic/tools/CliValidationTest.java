@@ -37,6 +37,16 @@ class CliValidationTest
         perf write_bw --loopback --port 127.0.0.5 --port 127.0.0.5 | server and client need distinct addresses
         perf write_bw --threading FAST --loopback     | Invalid value for option '--threading'
         perf write_bw --bogus                         | Unknown option: '--bogus'
+        perf write_bw --moder-usecs 16 --moder-frames 16 --loopback | --moder-usecs moderates CQ events: it needs -e
+        perf write_bw --adaptive --loopback           | --adaptive moderates CQ events: it needs -e
+        perf write_bw -e --adaptive --moder-usecs 16 --moder-frames 16 --loopback | --adaptive picks the moderation itself
+        perf write_bw -e --moder-usecs 16 --loopback  | --moder-usecs and --moder-frames go together
+        perf write_bw -e --moder-usecs -1 --moder-frames 4 --loopback | --moder-usecs must be between 0 and 1000000, not -1
+        perf write_bw -e --moder-usecs 8 --moder-frames 70000 --loopback | --moder-frames must be between 0 and 65535
+        perf write_bw --cq-mod 0 --loopback           | --cq-mod must be between 1 and the TX depth 128, not 0
+        perf write_bw -t 16 --cq-mod 32 --loopback    | --cq-mod must be between 1 and the TX depth 16, not 32
+        perf write_lat --cq-mod 4 --loopback          | --cq-mod applies to bandwidth tests
+        perf write_bw -e --threading INVOKER --loopback | -e sleeps on CQ events, but with --threading INVOKER
         perf                                          | Missing required parameter: 'TEST'
         nosuch                                        | Unmatched argument
         """)

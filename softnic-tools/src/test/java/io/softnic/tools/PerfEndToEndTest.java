@@ -4,6 +4,8 @@ import io.softnic.tools.perf.PerfReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +23,72 @@ class PerfEndToEndTest
         assertTrue(run.out().lines().anyMatch(l -> l.matches(" 4096 +200 +[0-9.]+ +[0-9.]+\\s+[0-9.]+")),
             run::toString);
         assertTrue(run.out().contains("Counters of client engine"), run::toString);
+    }
+
+    @Test
+    @Timeout(60)
+    void writeBandwidthSleepingOnEventsReportsCompletionsPerInterruptAndCpuPerOperation()
+    {
+        final CliRun run = CliRun.of("perf", "write_bw", "--loopback", "-s", "64", "-n", "3000", "-e",
+            "--cq-mod", "1", "--moder-usecs", "64", "--moder-frames", "16",
+            "--port", "127.0.0.231", "--port", "127.0.0.232", "-p", "18603");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains(" Use event       : ON"), run::toString);
+        assertTrue(run.out().contains(" Int. moderation : 64 usecs / 16 frames"), run::toString);
+        assertTrue(run.out().contains(" CQ Moderation   : 1"), run::toString);
+        assertTrue(run.out().lines().anyMatch(l -> l.matches(" 64 +3000 +[0-9.]+ +[0-9.]+\\s+[0-9.]+")),
+            run::toString);
+        // below the table: 3000 requests, every one signaled, so 3000 completions, taken on interrupts
+        final String cost = costRow(run, "64");
+        final String[] f = cost.trim().split("\\s+");
+        assertEquals("3000", f[1], cost);
+        assertTrue(Double.parseDouble(f[2]) > 0, "CPU usec per operation: " + cost);
+        assertTrue(Double.parseDouble(f[3]) > 0, "CPU load: " + cost);
+        assertEquals(3000, Long.parseLong(f[4]), cost);
+        final long interrupts = Long.parseLong(f[5]);
+        assertTrue(interrupts > 0 && interrupts <= 3000, cost);
+        assertEquals(3000.0 / interrupts, Double.parseDouble(f[6]), 0.01, cost);
+        assertTrue(Long.parseLong(f[7]) > 0, "CQ events taken: " + cost);
+    }
+
+    @Test
+    @Timeout(60)
+    void writeLatencyWithEventsAndAdaptiveModeration()
+    {
+        final CliRun run = CliRun.of("perf", "write_lat", "--loopback", "-s", "64", "-n", "300", "-e", "--adaptive",
+            "--port", "127.0.0.233", "--port", "127.0.0.234", "-p", "18604");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains(" Int. moderation : adaptive"), run::toString);
+        assertTrue(run.out().lines().anyMatch(l -> l.matches(" 64 +300(\\s+[0-9.]+){7}\\s*")), run::toString);
+        final String[] f = costRow(run, "64").trim().split("\\s+");
+        assertEquals("300", f[1]);
+        assertTrue(Long.parseLong(f[4]) >= 300, "one send completion per exchange at least");
+        assertTrue(Long.parseLong(f[7]) > 0, "the exchanges slept on CQ events");
+    }
+
+    @Test
+    @Timeout(30)
+    void pollingReportsCpuPerOperationAndNoInterrupts()
+    {
+        final CliRun run = CliRun.of("perf", "read_lat", "--loopback", "-n", "200",
+            "--port", "127.0.0.235", "--port", "127.0.0.236", "-p", "18605");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains(" Use event       : OFF"), run::toString);
+        final String[] f = costRow(run, "2").trim().split("\\s+");
+        assertEquals("200", f[1]);
+        assertEquals("0", f[5], "no interrupts while polling");
+        assertEquals("-", f[6]);
+    }
+
+    /** The row of the cost table below the results for a message size. */
+    private static String costRow(final CliRun run, final String size)
+    {
+        final List<String> lines = run.out().lines().toList();
+        final int header = lines.indexOf(PerfReport.COST_HEADER);
+        assertTrue(header >= 0, run::toString);
+        final String row = lines.get(header + 1);
+        assertTrue(row.startsWith(" " + size + " "), row);
+        return row;
     }
 
     @Test

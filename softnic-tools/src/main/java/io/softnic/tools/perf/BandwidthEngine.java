@@ -13,7 +13,7 @@ import org.agrona.concurrent.IdleStrategy;
  * flight, asks for a completion every cqMod requests (every request above 8 KiB, as perftest) and on the last, and
  * counts a signaled completion as the completion of every request before it. Requests cycle through the buffer's
  * slots. Nothing is allocated per request: one reusable work request per QP, counters in arrays, completions polled
- * into a preallocated batch.
+ * into a preallocated batch. With {@code -e} the loop sleeps on the send CQ's events where it would back off.
  *
  * <p>Peak bandwidth is the best of the intervals of at least 5 ms between completions; the average runs from the
  * first post to the last completion.
@@ -150,7 +150,14 @@ final class BandwidthEngine
             }
             if (n == 0)
             {
-                idle.idle();
+                if (cq.eventDriven())
+                {
+                    cq.awaitEvent();
+                }
+                else
+                {
+                    idle.idle();
+                }
                 watchdog.check(true, "waiting for send completions");
             }
             if (!stopping && System.nanoTime() >= deadline)

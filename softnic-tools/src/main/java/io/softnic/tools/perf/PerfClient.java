@@ -3,7 +3,9 @@ package io.softnic.tools.perf;
 import io.softnic.cm.CmException;
 import io.softnic.cm.CmParams;
 import io.softnic.tools.ToolFailure;
+import io.softnic.verbs.EventDispatcher;
 import io.softnic.verbs.IbvContext;
+import io.softnic.verbs.IbvCq;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -13,7 +15,8 @@ import java.util.List;
 /**
  * The active side of a perf session: connects its QPs through the CM (the private data carries what perftest sends
  * over TCP), then for each message size starts a round, runs the bandwidth or latency engine, checks its own memory,
- * reports to the server and takes the server's verdict, and prints the table row.
+ * reports to the server and takes the server's verdict, and prints the table row. Below the table it prints what
+ * each round cost: process CPU time per operation and, with {@code -e}, completions per interrupt.
  */
 public final class PerfClient
 {
@@ -27,6 +30,7 @@ public final class PerfClient
     private final SessionAbort abort;
     private final List<BandwidthResult> bandwidth = new ArrayList<>();
     private final List<LatencyResult> latency = new ArrayList<>();
+    private final List<RoundCost> costs = new ArrayList<>();
 
     public PerfClient(final IbvContext ibv, final PerfConfig config, final String server, final PrintStream out,
         final boolean printBanner, final SessionAbort abort)
@@ -49,11 +53,17 @@ public final class PerfClient
         return latency;
     }
 
+    /** What each reported round cost (CPU per operation, completions per interrupt), in round order. */
+    public List<RoundCost> roundCosts()
+    {
+        return costs;
+    }
+
     public void run()
     {
         final Watchdog watchdog = new Watchdog("client", "server", abort);
         try (PerfEndpoint ep = new PerfEndpoint(ibv, config.test(), true, config.qps(), config.txDepth(),
-            config.maxSize()))
+            config.maxSize(), config.cq()))
         {
             connect(ep);
             watchdog.watch(ep.links);
@@ -61,7 +71,7 @@ public final class PerfClient
             {
                 PerfReport.banner(out, config.test(), ibv.deviceName(), config.qps(), config.txDepth(),
                     config.cqMod(config.sizes().getFirst()), ep.links.getFirst().connection.peer().mtu(),
-                    config.atomicOp());
+                    config.atomicOp(), config.cq());
                 PerfReport.addresses(out, ep.links, ibv.queryDevice().gidIpv4());
             }
             runRounds(ep, watchdog);
@@ -92,6 +102,15 @@ public final class PerfClient
         r.control.send(ControlMessage.FINISH);
         r.control.await(ControlMessage.READY, false);
         out.println(PerfReport.RESULT_LINE);
+        if (!costs.isEmpty())
+        {
+            out.println(PerfReport.COST_HEADER);
+            for (final RoundCost c : costs)
+            {
+                out.println(PerfReport.costRow(c));
+            }
+            out.println(PerfReport.RESULT_LINE);
+        }
     }
 
     /** What the client keeps across rounds, and one round: START, run, check, DONE, RESULT, the row. */
@@ -129,9 +148,16 @@ public final class PerfClient
 
             final long durationNanos = seconds * 1_000_000_000L;
             final ControlMessage done;
+            final long completions0 = completions();
+            final long interrupts0 = interrupts();
+            final long events0 = ep.sendCq.eventsTaken() + ep.recvCq.eventsTaken();
+            final long wall0 = System.nanoTime();
+            final long cpu0 = ProcessCpu.nanos();
             if (bw != null)
             {
                 final BandwidthResult r = bw.run(size, iters, durationNanos);
+                cost(size, ep.links.stream().mapToLong(l -> l.round.ops).sum(), cpu0, wall0, completions0,
+                    interrupts0, events0, warmUp);
                 done = control.out();
                 done.stat(0, r.peakBytesPerSec()).stat(1, r.avgBytesPerSec()).stat(2, r.msgRateMpps())
                     .stat(3, r.iterations());
@@ -145,6 +171,7 @@ public final class PerfClient
             {
                 op.prepare(size);
                 final long n = lat.run(op, true, iters, durationNanos);
+                cost(size, n, cpu0, wall0, completions0, interrupts0, events0, warmUp);
                 ep.links.getFirst().round.ops = n;
                 final LatencyResult r = lat.result(size, n, test.rttFactor());
                 done = control.out();
@@ -185,6 +212,52 @@ public final class PerfClient
             {
                 throw new ToolFailure("data check failed on the server (" + what + "): " + result.detail());
             }
+        }
+
+        /** Notes the round's cost, unless it is the warm-up. */
+        private void cost(final int size, final long ops, final long cpu0, final long wall0, final long completions0,
+            final long interrupts0, final long events0, final boolean warmUp)
+        {
+            final long cpu1 = ProcessCpu.nanos();
+            final long wall1 = System.nanoTime();
+            if (!warmUp)
+            {
+                costs.add(new RoundCost(size, ops, cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0, wall1 - wall0,
+                    completions() - completions0, interrupts() - interrupts0,
+                    ep.sendCq.eventsTaken() + ep.recvCq.eventsTaken() - events0));
+            }
+        }
+
+        private long completions()
+        {
+            long n = 0;
+            for (final IbvCq cq : ep.cqs())
+            {
+                n += cq.completions();
+            }
+            return n;
+        }
+
+        /** Device wakes of this context's sleeping handlers on the CQs' vectors (only in event mode). */
+        private long interrupts()
+        {
+            if (!config.cq().useEvent())
+            {
+                return 0;
+            }
+            final EventDispatcher d = ibv.eventDispatcher();
+            long n = 0;
+            long seen = 0;
+            for (final IbvCq cq : ep.cqs())
+            {
+                final int v = cq.compVector();
+                if (v < 64 && (seen & (1L << v)) == 0)
+                {
+                    seen |= 1L << v;
+                    n += d.interrupts(v);
+                }
+            }
+            return n;
         }
     }
 

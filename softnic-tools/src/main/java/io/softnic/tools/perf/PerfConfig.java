@@ -20,7 +20,8 @@ public record PerfConfig(
     boolean reportGbits,
     AtomicOp atomicOp,
     int cmPort,
-    boolean warmUp)
+    boolean warmUp,
+    CqOptions cq)
 {
     public static final int DEFAULT_CM_PORT = 18515;
     public static final int MAX_QPS = ControlMessage.MAX_QPS;
@@ -30,6 +31,16 @@ public record PerfConfig(
     public PerfConfig
     {
         sizes = List.copyOf(sizes);
+        cq = cq == null ? CqOptions.POLLING : cq;
+    }
+
+    /** Without CQ options: busy polling, perftest's CQ moderation rule. */
+    public PerfConfig(final PerfTest test, final List<Integer> sizes, final long iters, final int durationSeconds,
+        final int qps, final int txDepth, final int mtu, final boolean reportGbits, final AtomicOp atomicOp,
+        final int cmPort, final boolean warmUp)
+    {
+        this(test, sizes, iters, durationSeconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort, warmUp,
+            CqOptions.POLLING);
     }
 
     /** A run of the test's defaults at the given sizes; the demo and tests start from here. */
@@ -42,24 +53,31 @@ public record PerfConfig(
     public PerfConfig withIters(final long n)
     {
         return new PerfConfig(test, sizes, n, durationSeconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort,
-            warmUp);
+            warmUp, cq);
     }
 
     public PerfConfig withDuration(final int seconds)
     {
-        return new PerfConfig(test, sizes, iters, seconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort, warmUp);
+        return new PerfConfig(test, sizes, iters, seconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort, warmUp,
+            cq);
     }
 
     public PerfConfig withCmPort(final int port)
     {
         return new PerfConfig(test, sizes, iters, durationSeconds, qps, txDepth, mtu, reportGbits, atomicOp, port,
-            warmUp);
+            warmUp, cq);
     }
 
     public PerfConfig withWarmUp(final boolean on)
     {
         return new PerfConfig(test, sizes, iters, durationSeconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort,
-            on);
+            on, cq);
+    }
+
+    public PerfConfig withCq(final CqOptions options)
+    {
+        return new PerfConfig(test, sizes, iters, durationSeconds, qps, txDepth, mtu, reportGbits, atomicOp, cmPort,
+            warmUp, options);
     }
 
     /** The unreported round before the first one (perftest's --perform_warm_up): short, at the first size. */
@@ -80,7 +98,7 @@ public record PerfConfig(
 
     /**
      * Completions are requested every cqMod WRs (perftest's CQ moderation): a fraction of the TX depth, and every
-     * WR for messages above 8 KiB, as perftest does (MSG_SIZE_CQ_MOD_LIMIT).
+     * WR for messages above 8 KiB, as perftest does (MSG_SIZE_CQ_MOD_LIMIT); {@code --cq-mod} sets it outright.
      */
     public static int cqMod(final int txDepth, final int size)
     {
@@ -89,7 +107,7 @@ public record PerfConfig(
 
     public int cqMod(final int size)
     {
-        return cqMod(txDepth, size);
+        return cq.cqMod() > 0 ? cq.cqMod() : cqMod(txDepth, size);
     }
 
     /** perftest's -a: 2 bytes up to 8 MiB doubling; atomics move 8 bytes only. */

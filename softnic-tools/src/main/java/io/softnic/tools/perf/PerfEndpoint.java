@@ -1,6 +1,7 @@
 package io.softnic.tools.perf;
 
 import io.softnic.verbs.IbvAccess;
+import io.softnic.verbs.IbvCompChannel;
 import io.softnic.verbs.IbvContext;
 import io.softnic.verbs.IbvCq;
 import io.softnic.verbs.IbvMr;
@@ -19,7 +20,8 @@ import java.util.List;
 /**
  * One side's verbs resources for a perf session: a PD, one send CQ and one receive CQ shared by the QPs, and per QP
  * a registered buffer laid out by {@link BufferLayout}. QPs are created in RESET and moved to INIT here, so receives
- * are posted before the connection manager takes them to RTS (no SEND of the peer can find the queue empty).
+ * are posted before the connection manager takes them to RTS (no SEND of the peer can find the queue empty). In
+ * event mode each CQ gets a completion channel of its own and the interrupt moderation asked for.
  */
 final class PerfEndpoint implements AutoCloseable
 {
@@ -34,9 +36,16 @@ final class PerfEndpoint implements AutoCloseable
     final List<QpLink> links;
     private final IbvPd pd;
     private final List<IbvCq> cqs = new ArrayList<>();
+    private final List<IbvCompChannel> channels = new ArrayList<>();
 
     PerfEndpoint(final IbvContext ibv, final PerfTest test, final boolean client, final int qps, final int txDepth,
         final int maxSize)
+    {
+        this(ibv, test, client, qps, txDepth, maxSize, CqOptions.POLLING);
+    }
+
+    PerfEndpoint(final IbvContext ibv, final PerfTest test, final boolean client, final int qps, final int txDepth,
+        final int maxSize, final CqOptions options)
     {
         this.ibv = ibv;
         this.layout = new BufferLayout(test, qps, txDepth, maxSize);
@@ -47,10 +56,8 @@ final class PerfEndpoint implements AutoCloseable
             final boolean dataReceives = test.receivesData(client);
             final int rxDepth = dataReceives ? test.dataRxDepth() : CONTROL_RECEIVES;
             final int sendWr = test.isBandwidth() ? txDepth + 2 : Math.max(txDepth, 4) + 4;
-            final IbvCq scq = ibv.createCq(qps * (sendWr + 2) + 16, 0);
-            cqs.add(scq);
-            final IbvCq rcq = ibv.createCq(qps * (rxDepth + 2) + 16, 0);
-            cqs.add(rcq);
+            final IbvCq scq = createCq(qps * (sendWr + 2) + 16, options);
+            final IbvCq rcq = createCq(qps * (rxDepth + 2) + 16, options);
             this.sendCq = new Completions("send", scq, 64);
             this.recvCq = new Completions("receive", rcq, 64);
             for (int q = 0; q < qps; q++)
@@ -65,6 +72,29 @@ final class PerfEndpoint implements AutoCloseable
             throw ex;
         }
         this.links = Collections.unmodifiableList(made);
+    }
+
+    private IbvCq createCq(final int size, final CqOptions options)
+    {
+        IbvCompChannel channel = null;
+        if (options.useEvent())
+        {
+            channel = ibv.createCompChannel();
+            channels.add(channel);
+        }
+        final IbvCq cq = ibv.createCq(size, 0, channel);
+        cqs.add(cq);
+        if (options.moderation() != null)
+        {
+            cq.modifyModeration(options.moderation());
+        }
+        return cq;
+    }
+
+    /** The CQs' completion vectors' event counters are read through this context's dispatcher. */
+    List<IbvCq> cqs()
+    {
+        return cqs;
     }
 
     private QpLink createLink(final int q, final IbvCq scq, final IbvCq rcq, final int sendWr,
@@ -137,6 +167,10 @@ final class PerfEndpoint implements AutoCloseable
         for (final IbvCq cq : cqs)
         {
             quietly(cq::close);
+        }
+        for (final IbvCompChannel channel : channels)
+        {
+            quietly(channel::close);
         }
         quietly(pd::close);
     }

@@ -17,6 +17,9 @@ public final class PerfReport
         " #bytes     #iterations    BW peak[Gb/sec]    BW average[Gb/sec]   MsgRate[Mpps]";
     public static final String LAT_HEADER = " #bytes #iterations    t_min[usec]    t_max[usec]  t_typical[usec]    " +
         "t_avg[usec]    t_stdev[usec]   99% percentile[usec]   99.9% percentile[usec] ";
+    public static final String COST_HEADER = " #bytes     #operations    CPU[usec/op]   CPU load[%]   completions   " +
+        "interrupts   compl/interrupt   CQ events   compl/event";
+    private static final String COST_ROW = " %-7d    %-12d   %-12s   %-11s   %-11d   %-10d   %-15s   %-9d   %s";
     private static final String BW_ROW = " %-7d    %-10d       %-7.2f            %-7.2f\t\t   %-7.6f";
     private static final String LAT_ROW = " %-7d %d          %-7.2f        %-7.2f      %-7.2f  \t       %-7.2f     " +
         "\t%-7.2f\t\t%-7.2f \t\t%-7.2f";
@@ -43,9 +46,32 @@ public final class PerfReport
             r.avgUs(), r.stdevUs(), r.p99Us(), r.p999Us());
     }
 
+    /**
+     * The cost of a round, printed below the table: process CPU time per operation and load, completions, and in
+     * event mode the interrupts (device wakes of a sleeping event handler) and CQ events, each with the completions
+     * it covered. A value that cannot be had prints as "-".
+     */
+    public static String costRow(final RoundCost c)
+    {
+        return String.format(Locale.ROOT, COST_ROW, c.size(), c.ops(), fixed(c.cpuUsecPerOp(), 3),
+            fixed(c.cpuLoadPercent(), 1), c.completions(), c.interrupts(), fixed(c.completionsPerInterrupt(), 2),
+            c.events(), fixed(c.completionsPerEvent(), 2));
+    }
+
+    private static String fixed(final double v, final int decimals)
+    {
+        return Double.isNaN(v) || Double.isInfinite(v) ? "-" : String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
     /** The banner and settings block perftest prints before the addresses. */
     static void banner(final PrintStream out, final PerfTest test, final String device, final int qps,
         final int txDepth, final int cqMod, final int mtu, final AtomicOp atomicOp)
+    {
+        banner(out, test, device, qps, txDepth, cqMod, mtu, atomicOp, CqOptions.POLLING);
+    }
+
+    static void banner(final PrintStream out, final PerfTest test, final String device, final int qps,
+        final int txDepth, final int cqMod, final int mtu, final AtomicOp atomicOp, final CqOptions cq)
     {
         out.println(RESULT_LINE);
         out.println("                    " + test.title());
@@ -61,6 +87,11 @@ public final class PerfReport
             out.printf(" CQ Moderation   : %d%n", cqMod);
         }
         out.printf(" Mtu             : %d[B]%n", mtu);
+        out.printf(" Use event       : %s%n", cq.useEvent() ? "ON" : "OFF");
+        if (cq.useEvent())
+        {
+            out.printf(" Int. moderation : %s%n", cq.moderationName());
+        }
         out.println(" Link type       : Ethernet");
         out.println(" GID index       : 0");
         if (test.verb() == PerfTest.Verb.ATOMIC)

@@ -32,6 +32,7 @@ public final class PerfServer implements AutoCloseable
     private final boolean printBanner;
     private final SessionAbort abort;
     private LongSupplier peerActivity;
+    private CqOptions cqOptions = CqOptions.POLLING;
     private RdmaCm.Listener listener;
 
     public PerfServer(final IbvContext ibv, final PerfTest test, final int cmPort, final int mtu,
@@ -51,6 +52,13 @@ public final class PerfServer implements AutoCloseable
     public PerfServer peerActivity(final LongSupplier activity)
     {
         this.peerActivity = activity;
+        return this;
+    }
+
+    /** How this side takes its completions (its own -e and moderation; --cq-mod only shows in its banner). */
+    public PerfServer cqOptions(final CqOptions options)
+    {
+        this.cqOptions = options == null ? CqOptions.POLLING : options;
         return this;
     }
 
@@ -76,7 +84,7 @@ public final class PerfServer implements AutoCloseable
         final ConnectRequest request = admit(first, 0, null);
         final Watchdog watchdog = new Watchdog("server", "client", abort, peerActivity);
         try (PerfEndpoint ep = new PerfEndpoint(ibv, test, false, request.qpCount(), request.txDepth(),
-            request.maxSize()))
+            request.maxSize(), cqOptions))
         {
             accept(first, request, ep);
             for (int q = 1; q < request.qpCount(); q++)
@@ -94,8 +102,8 @@ public final class PerfServer implements AutoCloseable
             if (printBanner)
             {
                 PerfReport.banner(out, test, ibv.deviceName(), request.qpCount(), request.txDepth(),
-                    PerfConfig.cqMod(request.txDepth(), request.maxSize()), ep.links.getFirst().connection.peer().mtu(),
-                    request.atomicOp());
+                    cqOptions.cqMod() > 0 ? cqOptions.cqMod() : PerfConfig.cqMod(request.txDepth(), request.maxSize()),
+                    ep.links.getFirst().connection.peer().mtu(), request.atomicOp(), cqOptions);
                 PerfReport.addresses(out, ep.links, ibv.queryDevice().gidIpv4());
             }
             out.println(PerfReport.header(test, reportGbits));

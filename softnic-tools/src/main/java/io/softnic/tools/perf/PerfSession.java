@@ -23,7 +23,8 @@ public final class PerfSession
     {
         final SessionAbort abort = new SessionAbort();
         final PerfServer server = new PerfServer(serverIbv, config.test(), config.cmPort(), config.mtu(),
-            config.reportGbits(), new PrintStream(OutputStream.nullOutputStream()), false, abort);
+            config.reportGbits(), new PrintStream(OutputStream.nullOutputStream()), false, abort)
+            .cqOptions(config.cq());
         server.listen();
         final Thread serverThread = Thread.ofPlatform().name("softnic-perf-server").daemon().start(() ->
         {

@@ -4,7 +4,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * A latency exchange in turns (write_lat, send_lat): the active side sends and waits for the answer, the passive
- * side waits for the message and answers. Each message's last byte carries the exchange's tag.
+ * side waits for the message and answers. Each message's last byte carries the exchange's tag. With {@code -e} a side
+ * that learns of the peer's message from its memory (write_lat) first sleeps until its own request completed, as
+ * perftest does, so each exchange takes an event on each side.
  */
 abstract class PingPong extends LatencyProbe
 {
@@ -46,6 +48,7 @@ abstract class PingPong extends LatencyProbe
         if (active)
         {
             post(i, tag);
+            awaitOwnCompletion();
             awaitPeer(i, tag);
             completedAt = System.nanoTime();
         }
@@ -56,10 +59,25 @@ abstract class PingPong extends LatencyProbe
                 return false;
             }
             post(i, tag);
+            awaitOwnCompletion();
         }
         exchanged();
         sends.reap();
         return true;
+    }
+
+    /** Whether the exchange waits for its own request's completion before looking for the peer's message. */
+    boolean awaitsOwnCompletion()
+    {
+        return false;
+    }
+
+    private void awaitOwnCompletion()
+    {
+        if (awaitsOwnCompletion())
+        {
+            sends.awaitAll();
+        }
     }
 
     private void post(final long i, final byte tag)

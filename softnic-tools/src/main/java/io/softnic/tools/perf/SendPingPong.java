@@ -36,6 +36,13 @@ final class SendPingPong extends PingPong
         int spins = 0;
         while (recvCq.poll(1) == 0)
         {
+            if (recvCq.eventDriven())
+            {
+                recvCq.awaitEvent();
+                sends.reap();
+                watchdog.check(true, "waiting for the peer's SEND");
+                continue;
+            }
             if ((++spins & 255) == 0)
             {
                 sends.reap();

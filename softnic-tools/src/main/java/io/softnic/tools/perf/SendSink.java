@@ -61,7 +61,14 @@ final class SendSink
             }
             else
             {
-                idle.idle();
+                if (cq.eventDriven())
+                {
+                    cq.awaitEvent();
+                }
+                else
+                {
+                    idle.idle();
+                }
                 watchdog.check(false, "receiving the client's SENDs");
             }
         }

@@ -19,6 +19,12 @@ final class SendTracker
         this.capacity = capacity;
     }
 
+    /** True when waits sleep on the send CQ's events ({@code -e}). */
+    boolean eventDriven()
+    {
+        return cq.eventDriven();
+    }
+
     void posted()
     {
         outstanding++;
@@ -63,7 +69,14 @@ final class SendTracker
             }
             else
             {
-                SpinWait.pause(spins++);
+                if (cq.eventDriven())
+                {
+                    cq.awaitEvent();
+                }
+                else
+                {
+                    SpinWait.pause(spins++);
+                }
                 watchdog.check(true, "waiting for a send completion");
             }
         }

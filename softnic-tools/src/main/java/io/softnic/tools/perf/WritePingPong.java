@@ -34,6 +34,13 @@ final class WritePingPong extends PingPong
         remote(dst);
     }
 
+    /** With {@code -e}: sleep on the send CQ until the write completed, then watch memory for the peer's. */
+    @Override
+    boolean awaitsOwnCompletion()
+    {
+        return sends.eventDriven();
+    }
+
     @Override
     boolean awaitPeer(final long i, final byte tag)
     {
