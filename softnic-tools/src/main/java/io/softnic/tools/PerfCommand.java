@@ -222,6 +222,7 @@ public final class PerfCommand implements Callable<Integer>
             {
                 CounterReport.concise(out, engines.get(i), roles.get(i));
             }
+            CounterReport.ports(out, engines.get(i));
         }
     }
 
