@@ -66,6 +66,30 @@ final class CmConnection
     int reqRnrRetryCount;
     int reqLocalAckTimeout;
 
+    // Alternate path (APM), agreed after establishment: the passive side sends a LAP, the active side answers APR.
+    /** The alternate path is not agreed (yet, or ever: one side has a single port). */
+    static final int AP_NONE = 0;
+    /** Passive side: LAP sent, waiting for the APR (retried on the connection's timer). */
+    static final int AP_LAP_SENT = 1;
+    /** Both sides: the alternate path is loaded into the QP and armed. */
+    static final int AP_LOADED = 2;
+    /** Refused by the peer (an APR with another status) or by this side's checks, or the LAP went unanswered. */
+    static final int AP_FAILED = 3;
+
+    int apState = AP_NONE;
+    /** The local port of the alternate path: offered in the REQ (active), chosen for the LAP (passive); -1: none. */
+    int altPortIndex = -1;
+    /** The peer's alternate GID (IPv4): from the REQ's alternate path (passive) or from the LAP (active); 0: none. */
+    int altRemoteIpv4;
+    /** The LAP's transaction: the APR must carry it, and a LAP repeated with it is answered with the same APR. */
+    long apTransactionId;
+    /** The last LAP (passive) or APR (active) sent, kept apart from {@link #lastMad} so that both can be resent. */
+    final MemorySegment apMad = MemorySegment.ofArray(new byte[Mad.MAD_LENGTH]);
+    /** The attribute of {@link #apMad}; 0 when none. */
+    int apAttribute;
+    /** The AP status of the last APR sent or received. */
+    int apStatus = -1;
+
     // Retry timer.
     long deadline = Long.MAX_VALUE;
     long timeoutNanos;

@@ -1,9 +1,11 @@
 package io.softnic.engine.cm;
 
 import io.softnic.wire.Bth;
+import io.softnic.wire.cm.CmApr;
 import io.softnic.wire.cm.CmDrep;
 import io.softnic.wire.cm.CmDreq;
 import io.softnic.wire.cm.CmIpPrivateData;
+import io.softnic.wire.cm.CmLap;
 import io.softnic.wire.cm.CmMra;
 import io.softnic.wire.cm.CmPath;
 import io.softnic.wire.cm.CmRej;
@@ -42,9 +44,16 @@ final class CmMessages
     private final CmDreq dreq = new CmDreq();
     private final CmDrep drep = new CmDrep();
     private final CmMra mra = new CmMra();
+    private final CmLap lap = new CmLap();
+    private final CmApr apr = new CmApr();
     private final CmIpPrivateData cma = new CmIpPrivateData();
 
-    /** What goes into a REQ besides the connection's own fields. */
+    /**
+     * What goes into a REQ besides the connection's own fields. {@code altLocalIpv4} is the GID of the port the active
+     * side offers for an alternate path (0: none, the alternate path stays all zero as on a one-port device); the
+     * alternate path's remote GID is left zero for the passive side to choose (there is no subnet administrator to
+     * ask for it), and the passive side answers with a LAP once the connection is up.
+     */
     record ReqFields(
         long serviceId,
         long caGuid,
@@ -60,8 +69,29 @@ final class CmMessages
         int localIpv4,
         int remoteIpv4,
         int sourcePort,
-        byte[] userData)
+        byte[] userData,
+        int altLocalIpv4)
     {
+        ReqFields(
+            final long serviceId,
+            final long caGuid,
+            final int localQpn,
+            final int startingPsn,
+            final int responderResources,
+            final int initiatorDepth,
+            final int retryCount,
+            final int rnrRetryCount,
+            final int mtuCode,
+            final int localAckTimeout,
+            final int maxCmRetries,
+            final int localIpv4,
+            final int remoteIpv4,
+            final int sourcePort,
+            final byte[] userData)
+        {
+            this(serviceId, caGuid, localQpn, startingPsn, responderResources, initiatorDepth, retryCount,
+                rnrRetryCount, mtuCode, localAckTimeout, maxCmRetries, localIpv4, remoteIpv4, sourcePort, userData, 0);
+        }
     }
 
     void req(final MemorySegment mad, final long tid, final int localCommId, final ReqFields f)
@@ -100,6 +130,19 @@ final class CmMessages
             .sl(0)
             .subnetLocal(false)
             .localAckTimeout(f.localAckTimeout());
+        if (f.altLocalIpv4() != 0)
+        {
+            req.alternatePath()
+                .localLid(CmPath.LID_PERMISSIVE)
+                .remoteLid(CmPath.LID_PERMISSIVE)
+                .localGidIpv4(f.altLocalIpv4())
+                .flowLabel(0)
+                .trafficClass(0)
+                .hopLimit(HOP_LIMIT)
+                .sl(0)
+                .subnetLocal(false)
+                .localAckTimeout(f.localAckTimeout());
+        }
         cma.wrap(mad, CmReq.PRIVATE_DATA_OFFSET).ipv4(f.localIpv4(), f.sourcePort(), f.remoteIpv4());
         final byte[] data = f.userData();
         MemorySegment.copy(MemorySegment.ofArray(data), 0, mad,
@@ -189,5 +232,47 @@ final class CmMessages
             .remoteCommId(remoteCommId)
             .messageMraed(messageMraed)
             .serviceTimeout(serviceTimeout);
+    }
+
+    /**
+     * A LAP proposing the alternate path {@code altLocalIpv4} (the sender's port) to {@code altRemoteIpv4} (the
+     * receiver's) for the receiver's QP {@code remoteQpn}.
+     */
+    void lap(
+        final MemorySegment mad,
+        final long tid,
+        final int localCommId,
+        final int remoteCommId,
+        final int remoteQpn,
+        final int altLocalIpv4,
+        final int altRemoteIpv4,
+        final int localAckTimeout)
+    {
+        lap.wrap(mad, 0).init(tid)
+            .localCommId(localCommId)
+            .remoteCommId(remoteCommId)
+            .remoteQpnEecn(remoteQpn)
+            .remoteCmResponseTimeout(CM_RESPONSE_TIMEOUT)
+            .altLocalLid(CmPath.LID_PERMISSIVE)
+            .altRemoteLid(CmPath.LID_PERMISSIVE)
+            .altLocalGidIpv4(altLocalIpv4)
+            .altRemoteGidIpv4(altRemoteIpv4)
+            .altFlowLabel(0)
+            .altTrafficClass(0)
+            .altHopLimit(HOP_LIMIT)
+            .altPacketRate(0)
+            .altSl(0)
+            .altSubnetLocal(false)
+            .altLocalAckTimeout(localAckTimeout);
+    }
+
+    /** An APR answering the LAP of transaction {@code tid} with {@code status} ({@link CmApr#AP_LOADED} or why not). */
+    void apr(final MemorySegment mad, final long tid, final int localCommId, final int remoteCommId, final int status)
+    {
+        apr.wrap(mad, 0).init(tid)
+            .localCommId(localCommId)
+            .remoteCommId(remoteCommId)
+            .infoLength(0)
+            .apStatus(status);
     }
 }

@@ -11,6 +11,7 @@ import io.softnic.engine.control.ControlPlane;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.pipeline.MadHandler;
 import io.softnic.engine.port.UdpPort;
+import io.softnic.engine.rc.QpPath;
 import io.softnic.engine.rc.QueuePair;
 import io.softnic.verbs.IbvAhAttr;
 import io.softnic.verbs.IbvMtu;
@@ -18,15 +19,19 @@ import io.softnic.verbs.VerbsException;
 import io.softnic.wire.Mtu;
 import io.softnic.wire.Opcode;
 import io.softnic.wire.PacketView;
+import io.softnic.wire.cm.CmApr;
 import io.softnic.wire.cm.CmDrep;
 import io.softnic.wire.cm.CmDreq;
 import io.softnic.wire.cm.CmIpPrivateData;
+import io.softnic.wire.cm.CmLap;
 import io.softnic.wire.cm.CmMra;
+import io.softnic.wire.cm.CmPath;
 import io.softnic.wire.cm.CmRej;
 import io.softnic.wire.cm.CmRep;
 import io.softnic.wire.cm.CmReq;
 import io.softnic.wire.cm.CmRtu;
 import io.softnic.wire.cm.CmTimeout;
+import io.softnic.wire.cm.Gid;
 import io.softnic.wire.cm.Mad;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
@@ -52,6 +57,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * never while waiting; they wait by running {@code idle}, which in INVOKER threading is the engine's own duty cycle.
  * MADs leave from the agent only (what a verbs call sends is queued for its next duty cycle), through the port's
  * socket for QP 1 ({@link MadSender}).
+ *
+ * <p>Alternate paths (APM). On a device with more than one port the active side offers another live port as the
+ * local GID of the REQ's alternate path and leaves its remote GID zero: there is no subnet administrator to learn the
+ * passive side's other ports from, so the passive side chooses. Once the connection is established the passive side,
+ * if it has another live port, sends a LAP with that port as the alternate local GID and the active side's offer as
+ * the alternate remote GID; the active side checks it (its port exists and is up), loads it into its QP (RTS to RTS
+ * with ALT_PATH and path_mig_state ARMED) and answers with an APR (AP status 0, or why not), upon which the passive
+ * side loads and arms its own. A lost LAP is resent on the connection's retry timer; a repeated LAP is answered with
+ * the same APR. One-port devices offer nothing and send no LAP. The primary port of a connection made here follows
+ * port affinity: a destination on the subnet of some ports takes one of those, otherwise any; among them a hash of
+ * the QPN spreads connections over the ports that are up.
  *
  * <p>Failure semantics: a connect that is rejected or times out leaves the QP in RESET (rdma_cm leaves it as it was;
  * RESET lets the caller connect it again). A disconnect, or a DREQ from the peer, moves the QP to ERR, which flushes
@@ -123,6 +139,8 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
     private final CmDreq dreq = new CmDreq();
     private final CmDrep drep = new CmDrep();
     private final CmMra mra = new CmMra();
+    private final CmLap lap = new CmLap();
+    private final CmApr apr = new CmApr();
     private final CmIpPrivateData cma = new CmIpPrivateData();
 
     private record Outgoing(int portIndex, int dstIpv4, MemorySegment mad)
@@ -200,8 +218,8 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
     {
         return switch (attributeId)
         {
-            case Mad.ATTR_REQ, Mad.ATTR_MRA, Mad.ATTR_REJ, Mad.ATTR_REP, Mad.ATTR_RTU, Mad.ATTR_DREQ, Mad.ATTR_DREP ->
-                true;
+            case Mad.ATTR_REQ, Mad.ATTR_MRA, Mad.ATTR_REJ, Mad.ATTR_REP, Mad.ATTR_RTU, Mad.ATTR_DREQ, Mad.ATTR_DREP,
+                 Mad.ATTR_LAP, Mad.ATTR_APR -> true;
             default -> false;
         };
     }
@@ -271,6 +289,8 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
             case Mad.ATTR_DREQ -> onDreq(dreq.wrap(seg, off), port, src);
             case Mad.ATTR_DREP -> onDrep(drep.wrap(seg, off), src);
             case Mad.ATTR_MRA -> onMra(mra.wrap(seg, off), src);
+            case Mad.ATTR_LAP -> onLap(lap.wrap(seg, off), src);
+            case Mad.ATTR_APR -> onApr(apr.wrap(seg, off), src);
             default -> unmatched();
         }
     }
@@ -333,6 +353,18 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         c.reqRetryCount = m.retryCount();
         c.reqRnrRetryCount = m.rnrRetryCount();
         c.reqLocalAckTimeout = m.primaryPath().localAckTimeout();
+        final long altLocalGid = m.offset() + CmReq.ALTERNATE_PATH_OFFSET + CmPath.LOCAL_GID_OFFSET;
+        final long altRemoteGid = m.offset() + CmReq.ALTERNATE_PATH_OFFSET + CmPath.REMOTE_GID_OFFSET;
+        if (Gid.isIpv4Mapped(m.segment(), altLocalGid))
+        {
+            // the active side offers an alternate path from this port of its own; ours is chosen at the LAP,
+            // unless the REQ already names one of our ports
+            c.altRemoteIpv4 = Gid.ipv4FromMapped(m.segment(), altLocalGid);
+            if (Gid.isIpv4Mapped(m.segment(), altRemoteGid))
+            {
+                c.altPortIndex = portByIpv4(Gid.ipv4FromMapped(m.segment(), altRemoteGid));
+            }
+        }
         final byte[] data = new byte[CmIpPrivateData.REQ_USER_DATA_LENGTH];
         MemorySegment.copy(m.segment(), m.offset() + CmReq.PRIVATE_DATA_OFFSET + CmIpPrivateData.USER_DATA_OFFSET,
             MemorySegment.ofArray(data), 0, data.length);
@@ -478,7 +510,8 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
     private CmConnection peerConnection(final int ourCommId, final int theirCommId, final int src)
     {
         final CmConnection c = byLocalCommId.get(ourCommId);
-        return c != null && c.remoteIpv4 == src && c.remoteCommId == theirCommId ? c : null;
+        return c != null && c.remoteCommId == theirCommId &&
+            (c.remoteIpv4 == src || c.apState == CmConnection.AP_LOADED && c.altRemoteIpv4 == src) ? c : null;
     }
 
     private void onRtu(final CmRtu m, final int src)
@@ -495,11 +528,146 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         }
     }
 
-    private static void establishPassive(final CmConnection c)
+    private void establishPassive(final CmConnection c)
     {
         c.disarm();
         c.state = CmState.ESTABLISHED;
         c.outcome = CmConnection.ESTABLISHED;
+        offerAlternatePath(c, clock.nanoTime());
+    }
+
+    // ---- alternate path: LAP, APR
+
+    /**
+     * Passive side, on establishment: if the active side offered an alternate port in its REQ and this device has
+     * another live port, proposes the path between the two with a LAP (resent on the connection's timer until the
+     * APR comes).
+     */
+    private void offerAlternatePath(final CmConnection c, final long now)
+    {
+        if (c.active || c.altRemoteIpv4 == 0 || c.apState != CmConnection.AP_NONE || !ownsQp(c))
+        {
+            return;
+        }
+        final int primary = c.qp.portIndex();
+        final int alt = c.altPortIndex >= 0 && c.altPortIndex != primary && ports[c.altPortIndex].isUp() ?
+            c.altPortIndex : otherLivePort(primary, c.qpn);
+        if (alt < 0)
+        {
+            return;
+        }
+        c.altPortIndex = alt;
+        c.apTransactionId = random.nextLong();
+        messages.lap(c.apMad, c.apTransactionId, c.localCommId, c.remoteCommId, c.remoteQpn, ports[alt].ipv4(),
+            c.altRemoteIpv4, c.reqLocalAckTimeout);
+        c.apAttribute = Mad.ATTR_LAP;
+        c.apState = CmConnection.AP_LAP_SENT;
+        send(c, c.apMad);
+        c.arm(now, RESPONSE_TIMEOUT_NANOS);
+    }
+
+    /** Active side: a LAP. Checked, loaded into the QP and armed, and answered with an APR either way. */
+    private void onLap(final CmLap m, final int src)
+    {
+        final CmConnection c = peerConnection(m.remoteCommId(), m.localCommId(), src);
+        if (c == null || !c.active)
+        {
+            unmatched();
+            return;
+        }
+        if (c.apAttribute == Mad.ATTR_APR && c.apTransactionId == m.transactionId())
+        {
+            send(c, c.apMad); // our APR was lost: the passive side repeats its LAP
+            return;
+        }
+        if (c.state != CmState.ESTABLISHED)
+        {
+            unmatched(); // a LAP is for a connection that is up
+            return;
+        }
+        int status = CmApr.AP_LOADED;
+        int altPort = -1;
+        int peerAlt = 0;
+        if (m.remoteQpnEecn() != c.qpn || !ownsQp(c))
+        {
+            status = CmApr.INVALID_QPN_EECN;
+        }
+        else if (!m.altLocalGidIsIpv4() || (peerAlt = m.altLocalGidIpv4()) == 0 || !m.altRemoteGidIsIpv4())
+        {
+            status = CmApr.INVALID_GID;
+        }
+        else
+        {
+            altPort = portByIpv4(m.altRemoteGidIpv4());
+            if (altPort < 0 || !ports[altPort].isUp() || altPort == c.qp.portIndex())
+            {
+                status = CmApr.INVALID_GID; // not one of our ports, down, or no alternative to the primary
+            }
+        }
+        if (status == CmApr.AP_LOADED)
+        {
+            try
+            {
+                qps.loadAlternatePath(c.qpn, altPort + 1, peerAlt, m.altLocalAckTimeout());
+            }
+            catch (final RuntimeException ex)
+            {
+                lastError = "LAP for QP " + c.qpn + ": " + ex.getMessage();
+                status = CmApr.AP_REJECTED;
+            }
+        }
+        if (status == CmApr.AP_LOADED)
+        {
+            c.altPortIndex = altPort;
+            c.altRemoteIpv4 = peerAlt;
+            c.apState = CmConnection.AP_LOADED;
+        }
+        else
+        {
+            c.apState = CmConnection.AP_FAILED;
+        }
+        c.apStatus = status;
+        c.apTransactionId = m.transactionId();
+        messages.apr(c.apMad, c.apTransactionId, c.localCommId, c.remoteCommId, status);
+        c.apAttribute = Mad.ATTR_APR;
+        send(c, c.apMad);
+    }
+
+    /** Passive side: the APR for our LAP. On success the alternate path is loaded and armed here too. */
+    private void onApr(final CmApr m, final int src)
+    {
+        final CmConnection c = peerConnection(m.remoteCommId(), m.localCommId(), src);
+        if (c == null || c.active)
+        {
+            unmatched();
+            return;
+        }
+        if (c.state != CmState.ESTABLISHED || c.apState != CmConnection.AP_LAP_SENT ||
+            m.transactionId() != c.apTransactionId)
+        {
+            return; // a late duplicate, or the connection is going down
+        }
+        c.disarm();
+        c.apStatus = m.apStatus();
+        if (c.apStatus != CmApr.AP_LOADED)
+        {
+            c.apState = CmConnection.AP_FAILED;
+            return;
+        }
+        try
+        {
+            if (!ownsQp(c))
+            {
+                throw new VerbsException("QP " + c.qpn + " is gone");
+            }
+            qps.loadAlternatePath(c.qpn, c.altPortIndex + 1, c.altRemoteIpv4, c.reqLocalAckTimeout);
+            c.apState = CmConnection.AP_LOADED;
+        }
+        catch (final RuntimeException ex)
+        {
+            lastError = "APR for QP " + c.qpn + ": " + ex.getMessage();
+            c.apState = CmConnection.AP_FAILED;
+        }
     }
 
     private void onRej(final CmRej m, final int src)
@@ -587,14 +755,14 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
                 }
                 messages.drep(c.lastMad, m.transactionId(), c.localCommId, c.remoteCommId);
                 c.lastAttribute = Mad.ATTR_DREP;
-                transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+                send(c, c.lastMad);
                 finish(c, CmState.DISCONNECTED, c.outcome, clock.nanoTime());
             }
             case CmState.DISCONNECTED, CmState.TIMEWAIT ->
             {
                 // a repeated DREQ (our DREP was lost), or theirs crossing our late DREQ: answer again
                 messages.drep(scratch, m.transactionId(), c.localCommId, c.remoteCommId);
-                transmit(c.portIndex, c.remoteIpv4, scratch);
+                send(c, scratch);
                 c.disarm();
             }
             default -> unmatched();
@@ -716,6 +884,21 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
                 counters.increment(EngineCounters.CM_REJECTS_SENT);
                 finish(c, CmState.REJECTED, CmConnection.TIMED_OUT, now);
             }
+            case CmState.ESTABLISHED ->
+            {
+                if (c.apState == CmConnection.AP_LAP_SENT && c.retries < MAX_RETRIES)
+                {
+                    retry(c, c.apMad, now); // no APR yet: the LAP or the APR was lost
+                }
+                else
+                {
+                    if (c.apState == CmConnection.AP_LAP_SENT)
+                    {
+                        c.apState = CmConnection.AP_FAILED; // the connection stays up, without an alternate path
+                    }
+                    c.disarm();
+                }
+            }
             default -> c.disarm();
         }
     }
@@ -726,7 +909,7 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         c.transactionId = random.nextLong();
         messages.dreq(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, c.remoteQpn);
         c.lastAttribute = Mad.ATTR_DREQ;
-        transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+        send(c, c.lastMad);
         c.arm(now, RESPONSE_TIMEOUT_NANOS);
         c.forgetAt = now + TIMEWAIT_NANOS;
         c.state = CmState.DISCONNECTED; // repeated in the background until the DREP, like a disconnect that timed out
@@ -764,9 +947,40 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
 
     private void retry(final CmConnection c, final long now)
     {
-        transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+        retry(c, c.lastMad, now);
+    }
+
+    private void retry(final CmConnection c, final MemorySegment m, final long now)
+    {
+        send(c, m);
         counters.increment(EngineCounters.CM_RETRIES);
         c.backoff(now, MAX_RESPONSE_TIMEOUT_NANOS);
+    }
+
+    /**
+     * Sends a MAD of an established connection: along the path its QP takes now when an alternate path was agreed
+     * (after a migration that is the old alternate, so that a DREQ still reaches the peer when the port the
+     * connection was made on is down), otherwise between the ports the connection was made on.
+     */
+    private void send(final CmConnection c, final MemorySegment m)
+    {
+        if (c.apState == CmConnection.AP_LOADED && ownsQp(c))
+        {
+            final int portIndex;
+            final int destIpv4;
+            synchronized (c.qp)
+            {
+                final QpPath path = c.qp.primaryPath();
+                portIndex = path.portIndex();
+                destIpv4 = path.destIpv4();
+            }
+            if (portIndex >= 0 && portIndex < ports.length && destIpv4 != 0 && ports[portIndex].isUp())
+            {
+                transmit(portIndex, destIpv4, m);
+                return;
+            }
+        }
+        transmit(c.portIndex, c.remoteIpv4, m);
     }
 
     /** Active side: no REP came. The QP goes back to RESET; the passive side is told with REJ(TIMEOUT). */
@@ -1026,7 +1240,8 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         {
             final QueuePair qp = qps.requireFresh(qpn, "connect");
             requireNoConnection(qpn);
-            final int portIndex = route(remoteIpv4);
+            final int portIndex = route(remoteIpv4, qpn);
+            final int altPortIndex = otherLivePort(portIndex, qpn);
             qps.toInit(qpn, portIndex + 1);
             c = new CmConnection(true, newCommId(), portIndex, remoteIpv4);
             c.qpn = qpn;
@@ -1034,13 +1249,15 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
             c.params = params;
             c.startingPsn = random.nextInt() & 0xFF_FFFF;
             c.transactionId = random.nextLong();
+            c.altPortIndex = altPortIndex;
             final int rdMax = ctx.maxRdAtomic();
             messages.req(c.lastMad, c.transactionId, c.localCommId, new CmMessages.ReqFields(
                 CmIpPrivateData.tcpServiceId(port), caGuid, qpn, c.startingPsn,
                 Math.min(params.responderResources(), Math.min(rdMax, MAX_U8)),
                 Math.min(params.initiatorDepth(), Math.min(rdMax, MAX_U8)),
                 params.retryCount(), params.rnrRetryCount(), IbvMtu.fromBytes(params.mtu()), params.timeout(),
-                MAX_RETRIES, ports[portIndex].ipv4(), remoteIpv4, 0xC000 | (c.localCommId & 0x3FFF), data));
+                MAX_RETRIES, ports[portIndex].ipv4(), remoteIpv4, 0xC000 | (c.localCommId & 0x3FFF), data,
+                altPortIndex >= 0 ? ports[altPortIndex].ipv4() : 0));
             c.lastAttribute = Mad.ATTR_REQ;
             byLocalCommId.put(c.localCommId, c);
             byQpn.put(qpn, c);
@@ -1108,7 +1325,7 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
                     messages.dreq(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, c.remoteQpn);
                     c.lastAttribute = Mad.ATTR_DREQ;
                     c.state = CmState.DREQ_SENT;
-                    transmit(c.portIndex, c.remoteIpv4, c.lastMad);
+                    send(c, c.lastMad);
                     c.arm(clock.nanoTime(), RESPONSE_TIMEOUT_NANOS);
                 }
                 case CmState.DREQ_SENT, CmState.DREQ_RCVD, CmState.DISCONNECTED, CmState.TIMEWAIT ->
@@ -1185,8 +1402,13 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         return id;
     }
 
-    /** The port to reach an address from: the port with that address, else one on its /24, else the first. */
-    private int route(final int remoteIpv4)
+    /**
+     * The port a connection of QP {@code qpn} to an address starts on (port affinity): the port with that address
+     * if it is one of ours; otherwise, among the live ports on the address's /24 (or all live ports when none is on
+     * it), the one a hash of the QPN picks, so that connections spread over the ports. A port that is down is never
+     * picked while another is up; with all down, the first port on the subnet, else the first.
+     */
+    int route(final int remoteIpv4, final int qpn)
     {
         for (final UdpPort p : ports)
         {
@@ -1195,14 +1417,84 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
                 return p.index();
             }
         }
+        int live = 0;
+        int liveOnSubnet = 0;
+        int firstOnSubnet = -1;
         for (final UdpPort p : ports)
         {
-            if ((p.ipv4() ^ remoteIpv4) >>> 8 == 0)
+            final boolean onSubnet = sameSubnet(p, remoteIpv4);
+            if (onSubnet && firstOnSubnet < 0)
+            {
+                firstOnSubnet = p.index();
+            }
+            if (p.isUp())
+            {
+                live++;
+                liveOnSubnet += onSubnet ? 1 : 0;
+            }
+        }
+        if (live == 0)
+        {
+            return Math.max(firstOnSubnet, 0);
+        }
+        final boolean subnetOnly = liveOnSubnet > 0;
+        int pick = Integer.remainderUnsigned(spread(qpn), subnetOnly ? liveOnSubnet : live);
+        for (final UdpPort p : ports)
+        {
+            if (p.isUp() && (!subnetOnly || sameSubnet(p, remoteIpv4)) && pick-- == 0)
             {
                 return p.index();
             }
         }
         return 0;
+    }
+
+    /** A live port other than {@code exclude} for QP {@code qpn}'s alternate path (by the QPN's hash); -1 if none. */
+    int otherLivePort(final int exclude, final int qpn)
+    {
+        int live = 0;
+        for (final UdpPort p : ports)
+        {
+            live += p.index() != exclude && p.isUp() ? 1 : 0;
+        }
+        if (live == 0)
+        {
+            return -1;
+        }
+        int pick = Integer.remainderUnsigned(spread(qpn), live);
+        for (final UdpPort p : ports)
+        {
+            if (p.index() != exclude && p.isUp() && pick-- == 0)
+            {
+                return p.index();
+            }
+        }
+        return -1;
+    }
+
+    /** The index of our port with that address; -1 if none. */
+    private int portByIpv4(final int ipv4)
+    {
+        for (final UdpPort p : ports)
+        {
+            if (p.ipv4() == ipv4)
+            {
+                return p.index();
+            }
+        }
+        return -1;
+    }
+
+    private static boolean sameSubnet(final UdpPort p, final int ipv4)
+    {
+        return (p.ipv4() ^ ipv4) >>> 8 == 0;
+    }
+
+    /** A multiplicative hash of a QPN, so that consecutive QPNs spread evenly over the ports. */
+    private static int spread(final int qpn)
+    {
+        final int h = qpn * 0x9E37_79B9;
+        return h ^ h >>> 16;
     }
 
     private int clampRdAtomic(final int value)

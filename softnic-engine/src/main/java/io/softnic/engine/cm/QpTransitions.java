@@ -3,6 +3,7 @@ package io.softnic.engine.cm;
 import io.softnic.engine.control.ControlPlane;
 import io.softnic.engine.rc.QueuePair;
 import io.softnic.verbs.IbvAccess;
+import io.softnic.verbs.IbvMigState;
 import io.softnic.verbs.IbvMtu;
 import io.softnic.verbs.IbvQpAttr;
 import io.softnic.verbs.IbvQpAttrMask;
@@ -102,6 +103,23 @@ final class QpTransitions
         attr.rnrRetry = rnrRetry;
         attr.maxRdAtomic = maxRdAtomic;
         control.modifyQp(qpn, attr, IbvQpAttrMask.RC_RTR_TO_RTS);
+    }
+
+    /**
+     * RTS to RTS loading the alternate path agreed by LAP/APR and arming it (IBV_QP_ALT_PATH with path_mig_state
+     * ARMED), as ib_cm's users do with the QP attributes of a LAP.
+     */
+    void loadAlternatePath(final int qpn, final int altPortNum, final int destIpv4, final int timeout)
+    {
+        final IbvQpAttr attr = new IbvQpAttr();
+        attr.qpState = IbvQpState.RTS;
+        attr.altAhAttr.dgidIpv4 = destIpv4;
+        attr.altAhAttr.dport = udpPort;
+        attr.altAhAttr.portNum = altPortNum;
+        attr.altPortNum = altPortNum;
+        attr.altTimeout = timeout;
+        attr.pathMigState = IbvMigState.ARMED;
+        control.modifyQp(qpn, attr, IbvQpAttrMask.STATE | IbvQpAttrMask.ALT_PATH | IbvQpAttrMask.PATH_MIG_STATE);
     }
 
     /** To ERR: outstanding work completes with WR_FLUSH_ERR. Quiet if the QP is gone. */

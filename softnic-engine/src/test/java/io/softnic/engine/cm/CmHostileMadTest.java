@@ -103,7 +103,8 @@ class CmHostileMadTest
             dropped("method GET", m -> m.method(Mad.METHOD_GET));
             dropped("method GET_RESP", m -> m.method(Mad.METHOD_GET_RESP));
             dropped("SIDR_REQ", m -> m.attributeId(Mad.ATTR_SIDR_REQ));
-            dropped("LAP", m -> m.attributeId(Mad.ATTR_LAP));
+            dropped("LAP for an unknown comm id", m -> m.attributeId(Mad.ATTR_LAP));
+            dropped("APR for an unknown comm id", m -> m.attributeId(Mad.ATTR_APR));
             dropped("attribute 0x99", m -> m.attributeId(0x99));
             dropped("REP for an unknown comm id", m ->
                 new CmRep().wrap(mad, 0).init(5).localCommId(1).remoteCommId(0x5EED).localQpn(20).startingPsn(1));
