@@ -165,6 +165,54 @@ class PathMigrationTest
         }
     }
 
+    @Test
+    void aFloodOnOnePortDoesNotStarveTheOther() throws Exception
+    {
+        try (RcPair pair = new RcPair(twoPorts("a", "127.0.0.2", "127.0.0.4"), twoPorts("b", "127.0.0.3", "127.0.0.5"),
+            io.softnic.verbs.IbvAccess.LOCAL_WRITE | io.softnic.verbs.IbvAccess.ALL_REMOTE, init -> { },
+            attr ->
+            {
+                attr.ahAttr.portNum = 2;                      // the connection runs on the ports 2
+                attr.ahAttr.dgidIpv4 = 0x7F000000 | (attr.ahAttr.dgidIpv4 == 0x7F000003 ? 5 : 4);
+            });
+             java.nio.channels.DatagramChannel flood = java.nio.channels.DatagramChannel.open())
+        {
+            final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            final java.net.InetSocketAddress target = new java.net.InetSocketAddress("127.0.0.3", 4791);
+            final Thread flooder = new Thread(() ->
+            {
+                final java.nio.ByteBuffer junk = java.nio.ByteBuffer.allocateDirect(1024);
+                while (!stop.get())
+                {
+                    try
+                    {
+                        flood.send(junk.clear(), target);   // zeros: malformed for b's port 1
+                    }
+                    catch (final java.io.IOException ex)
+                    {
+                        return;
+                    }
+                }
+            }, "flood");
+            flooder.start();
+            try
+            {
+                stream(pair, () -> { });
+            }
+            finally
+            {
+                stop.set(true);
+                flooder.join(5_000);
+            }
+            final Map<String, Long> b = pair.b.engine.counters().snapshot();
+            assertTrue(b.get("port1_rx_packets") > 1000, "port 1 was flooded: " + b.get("port1_rx_packets"));
+            final io.softnic.engine.counters.EngineCounters c = pair.b.engine.counters();
+            assertTrue(c.get(io.softnic.engine.counters.EngineCounters.MALFORMED_DROPPED) +
+                c.get(io.softnic.engine.counters.EngineCounters.ICRC_ERRORS) > 1000, "the junk was dropped");
+            assertTrue(b.get("port2_rx_packets") >= MESSAGES, "the connection's traffic came in on port 2");
+        }
+    }
+
     private static int engineThreads()
     {
         return (int)Thread.getAllStackTraces().keySet().stream()
