@@ -7,7 +7,7 @@ import java.lang.invoke.VarHandle;
 /**
  * The words of a CQ ring's header that concern events rather than entries: the arm word the tenant sets with
  * req_notify and the device clears when it posts the event (one-shot, as in ibverbs), and the CQ's event counters
- * and current moderation as the device last applied them, so the tenant can read them like {@code ethtool -c}.
+ * and current moderation (a receive and a send pair) as the device last applied them, so the tenant can read them like {@code ethtool -c}.
  */
 public final class CqNotify
 {
@@ -18,6 +18,9 @@ public final class CqNotify
     public static final int USECS_OFFSET = 168;
     public static final int FRAMES_OFFSET = 172;
     public static final int PROFILE_OFFSET = 176;
+    /** The send completions' thresholds ({@link #USECS_OFFSET}/{@link #FRAMES_OFFSET} hold the receive ones). */
+    public static final int TX_USECS_OFFSET = 180;
+    public static final int TX_FRAMES_OFFSET = 184;
 
     /** Event on the next completion of any kind. */
     public static final int ARM_NEXT = 1;
@@ -74,6 +77,16 @@ public final class CqNotify
         return (int)INT.getVolatile(ring, (long)FRAMES_OFFSET);
     }
 
+    public static int txUsecs(final MemorySegment ring)
+    {
+        return (int)INT.getVolatile(ring, (long)TX_USECS_OFFSET);
+    }
+
+    public static int txFrames(final MemorySegment ring)
+    {
+        return (int)INT.getVolatile(ring, (long)TX_FRAMES_OFFSET);
+    }
+
     public static int profile(final MemorySegment ring)
     {
         return (int)INT.getVolatile(ring, (long)PROFILE_OFFSET);
@@ -89,8 +102,17 @@ public final class CqNotify
     public static void moderation(final MemorySegment ring, final int usecs, final int frames, final int profile,
         final boolean profileChanged)
     {
-        INT.setRelease(ring, (long)USECS_OFFSET, usecs);
-        INT.setRelease(ring, (long)FRAMES_OFFSET, frames);
+        moderation(ring, usecs, frames, usecs, frames, profile, profileChanged);
+    }
+
+    /** As {@link #moderation(MemorySegment, int, int, int, boolean)} with a receive and a send pair. */
+    public static void moderation(final MemorySegment ring, final int rxUsecs, final int rxFrames, final int txUsecs,
+        final int txFrames, final int profile, final boolean profileChanged)
+    {
+        INT.setRelease(ring, (long)USECS_OFFSET, rxUsecs);
+        INT.setRelease(ring, (long)FRAMES_OFFSET, rxFrames);
+        INT.setRelease(ring, (long)TX_USECS_OFFSET, txUsecs);
+        INT.setRelease(ring, (long)TX_FRAMES_OFFSET, txFrames);
         INT.setRelease(ring, (long)PROFILE_OFFSET, profile);
         if (profileChanged)
         {

@@ -4,9 +4,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Event queue entry as the device writes it into an event queue ring: which CQ fired, the connection whose
- * completion closed the batch, and how many completions the event stands for (coalesced since the CQ's last
- * event). The sequence word is written last, with release, so a consumer never reads a half-written entry.
+ * Event queue entry as the device writes it into an event queue ring: which CQ fired, the connection whose batch it
+ * posts (completions are coalesced per connection and CQ), and how many of that connection's completions on the CQ
+ * the event stands for (coalesced since the connection's previous event on the CQ). The sequence word is written
+ * last, with release, so a consumer never reads a half-written entry.
  */
 public final class Eqe
 {

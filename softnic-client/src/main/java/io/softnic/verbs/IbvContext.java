@@ -78,8 +78,9 @@ public final class IbvContext implements AutoCloseable
     }
 
     /**
-     * Interrupt moderation of a completion vector's event queue ({@code ethtool -C}), at run time: every CQ of the
-     * vector without moderation of its own ({@link IbvCq#modifyModeration}) follows it from its next batch.
+     * Interrupt moderation of a completion vector's event queue ({@code ethtool -C}: rx and tx pairs, see
+     * {@link CqModeration}), at run time: every CQ of the vector without moderation of its own
+     * ({@link IbvCq#modifyModeration}) follows it from each connection's next batch.
      */
     public void modifyEqModeration(final int compVector, final CqModeration moderation)
     {

@@ -131,7 +131,10 @@ public final class IbvCq implements AutoCloseable
         return CqNotify.armed(memory) != 0;
     }
 
-    /** {@code ibv_modify_cq} moderation: count and time thresholds for this CQ's events; null: its EQ's setting. */
+    /**
+     * {@code ibv_modify_cq} moderation: count and time thresholds for this CQ's events (a receive and a send pair,
+     * see {@link CqModeration}); null: its EQ's setting. Applies from each connection's next batch.
+     */
     public void modifyModeration(final CqModeration moderation)
     {
         context.control().modifyCqModeration(cqn, moderation);
@@ -155,15 +158,28 @@ public final class IbvCq implements AutoCloseable
         return CqNotify.profileChanges(memory);
     }
 
-    /** Moderation in force as the device last applied it: time threshold in microseconds. */
+    /** Moderation in force as the device last applied it: time threshold of receive completions, microseconds. */
     public int moderationUsecs()
     {
         return CqNotify.usecs(memory);
     }
 
+    /** Moderation in force: count threshold of receive completions. */
     public int moderationFrames()
     {
         return CqNotify.frames(memory);
+    }
+
+    /** Moderation in force: time threshold of send completions, microseconds ({@code ethtool -c} tx-usecs). */
+    public int moderationTxUsecs()
+    {
+        return CqNotify.txUsecs(memory);
+    }
+
+    /** Moderation in force: count threshold of send completions ({@code ethtool -c} tx-frames). */
+    public int moderationTxFrames()
+    {
+        return CqNotify.txFrames(memory);
     }
 
     /** The adaptive moderation's current profile (0 = least moderation). */

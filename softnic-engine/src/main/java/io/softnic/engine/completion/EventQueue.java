@@ -74,9 +74,10 @@ public final class EventQueue
     }
 
     /**
-     * Posts the event of a CQ that fired for {@code completions} completions (the last from connection {@code qpn})
-     * and wakes the handler if it sleeps. Returns false if the EQ was full: the overflow is counted in the EQ (the
-     * handler then polls all its CQs) and in the engine's counters, and the handler is woken all the same.
+     * Posts the event of a CQ that fired for a batch of connection {@code qpn}: {@code completions} completions of
+     * that connection on the CQ, coalesced since its previous event there; and wakes the handler if it sleeps.
+     * Returns false if the EQ was full: the overflow is counted in the EQ (the handler then polls all its CQs) and in
+     * the engine's counters, and the handler is woken all the same.
      */
     public boolean post(final int cqn, final int qpn, final int completions)
     {

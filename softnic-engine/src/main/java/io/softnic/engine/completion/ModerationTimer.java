@@ -7,9 +7,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The time threshold of interrupt moderation, driven from the engine's duty cycle rather than a thread per CQ: a CQ
- * that opens a batch with a deadline hands itself over once (pushed on a lock-free intrusive stack, from any engine
- * thread, allocating nothing); each duty cycle
- * checks the CQs with open batches and posts the events whose deadline passed. Returns the events it posted, so the
+ * that opens a connection's batch with a deadline hands itself over once (pushed on a lock-free intrusive stack, from
+ * any engine thread, allocating nothing); each duty cycle checks the CQs with open batches, makes the batches whose
+ * deadline passed ready, and posts a ready batch where the CQ is armed (again) — also the batches that waited for a
+ * re-arm because another connection's event took the arm. Returns the events it posted, so the
  * runner idles when nothing is due (a deadline is then met within the idle strategy's sleep).
  */
 public final class ModerationTimer implements Agent
@@ -25,7 +26,7 @@ public final class ModerationTimer implements Agent
         this.timed = new CompletionQueue[Math.min(64, Math.max(1, maxCqs))];
     }
 
-    /** A CQ opened a batch with a deadline; called once until the timer lets go of it. */
+    /** A CQ opened a batch with a deadline, or has one waiting for the arm; called once until the timer lets go. */
     void schedule(final CompletionQueue cq)
     {
         CompletionQueue head;
@@ -57,14 +58,14 @@ public final class ModerationTimer implements Agent
         for (int i = 0; i < size; )
         {
             final int result = timed[i].onTimer(now);
-            if (result == CompletionQueue.TIMER_KEEP)
+            if ((result & CompletionQueue.TIMER_FIRED) != 0)
+            {
+                work++;
+            }
+            if ((result & CompletionQueue.TIMER_DONE) == 0)
             {
                 i++;
                 continue;
-            }
-            if (result == CompletionQueue.TIMER_FIRED)
-            {
-                work++;
             }
             timed[i] = timed[--size];
             timed[size] = null;
@@ -81,7 +82,7 @@ public final class ModerationTimer implements Agent
         timed[size++] = cq;
     }
 
-    /** CQs with an open batch the timer watches. */
+    /** CQs with open or waiting batches the timer watches. */
     public int watched()
     {
         return size;

@@ -444,6 +444,7 @@ public final class ControlPlane
                 {
                     qp.spreadCompletions(cqSet, ctx.numCompVectors(), recvPolicy);
                 }
+                bindCqs(qp, true);
                 qps.set(i, qp);
                 qpCount++;
                 publishLiveQps();
@@ -452,6 +453,29 @@ public final class ControlPlane
             }
         }
         throw new VerbsException("out of QPs");
+    }
+
+    /**
+     * Makes (or drops) the QP's coalescing state on each CQ its completions may go to: events are coalesced per
+     * connection and CQ, and the data path must not allocate it.
+     */
+    private void bindCqs(final QueuePair qp, final boolean bind)
+    {
+        for (int i = 0; i < cqs.length(); i++)
+        {
+            final CompletionQueue cq = cqs.get(i);
+            if (cq != null && qp.usesCq(cq))
+            {
+                if (bind)
+                {
+                    cq.bind(qp.qpn());
+                }
+                else
+                {
+                    cq.unbind(qp.qpn());
+                }
+            }
+        }
     }
 
     private static void check(final boolean ok, final String message)
@@ -782,6 +806,7 @@ public final class ControlPlane
         {
             qp.toReset();
         }
+        bindCqs(qp, false);
         qps.set(qpn - QPN_BASE, null);
         qpCount--;
         publishLiveQps();
