@@ -57,8 +57,9 @@ public final class PortsCommand implements Callable<Integer>
     int size = 65536;
 
     @Option(names = "--timeout", paramLabel = "CODE",
-        description = "QP ACK timeout code for the drills: 4.096 us * 2^CODE (10 = 4 ms).")
-    int timeoutCode = 10;
+        description = "QP ACK timeout code for the drills: 4.096 us * 2^CODE (12 = 16 ms: resending a 1 MiB " +
+            "window per QP on a busy 2-core machine takes that long).")
+    int timeoutCode = 12;
 
     public static void main(final String[] args)
     {
