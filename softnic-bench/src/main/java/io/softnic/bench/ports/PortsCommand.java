@@ -102,8 +102,8 @@ public final class PortsCommand implements Callable<Integer>
             }
         }
         System.out.println();
-        System.out.println("pause: the longest time without any completion from the cut on; every completion was " +
-            "checked SUCCESS.");
+        System.out.println("pause: the longest time one QP went without a completion from the cut on (the QPs on " +
+            "port 1 stall until they have moved); every completion was checked SUCCESS.");
         return 0;
     }
 
@@ -253,7 +253,7 @@ public final class PortsCommand implements Callable<Integer>
             final long end = start + (long)(seconds * 1e9);
             final long cutAt = cut == null ? Long.MAX_VALUE : start + (long)(cutAfter * 1e9);
             boolean cutDone = false;
-            long lastCompletion = 0;
+            final long[] lastCompletion = new long[a.qps.length];   // per QP: the cut stalls only some of them
             long pause = 0;
             long bytes = 0;
             long now;
@@ -263,7 +263,7 @@ public final class PortsCommand implements Callable<Integer>
                 {
                     cut.portDown(1);
                     cutDone = true;
-                    lastCompletion = System.nanoTime();
+                    java.util.Arrays.fill(lastCompletion, System.nanoTime());
                 }
                 for (int q = 0; q < a.qps.length && now < end; q++)
                 {
@@ -291,18 +291,19 @@ public final class PortsCommand implements Callable<Integer>
                     continue;
                 }
                 final long t = System.nanoTime();
-                if (cutDone)
-                {
-                    pause = Math.max(pause, t - lastCompletion);
-                    lastCompletion = t;
-                }
                 for (int i = 0; i < n; i++)
                 {
                     if (wcs[i].status != IbvWcStatus.SUCCESS)
                     {
                         throw new IllegalStateException("write failed: " + wcs[i].status);
                     }
-                    outstanding[(int)wcs[i].wrId]--;
+                    final int q = (int)wcs[i].wrId;
+                    if (cutDone)
+                    {
+                        pause = Math.max(pause, t - lastCompletion[q]);
+                        lastCompletion[q] = t;
+                    }
+                    outstanding[q]--;
                     bytes += size;
                 }
             }
