@@ -154,13 +154,6 @@ final class LinuxUdp
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     static final MethodHandle RECVMMSG_NO_ERRNO = plainDowncall("recvmmsg",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
-    /** poll(fds, nfds, timeout): tells whether a receive would find anything without a failing recvmmsg. */
-    static final MethodHandle POLL_NO_ERRNO = plainDowncall("poll",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    static final short POLLIN = 0x1;
-    static final long POLLFD_SIZE = 8;
-    static final long POLLFD_EVENTS = 4;
-    static final long POLLFD_REVENTS = 6;
     static final MethodHandle CLOSE = downcall("close",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 

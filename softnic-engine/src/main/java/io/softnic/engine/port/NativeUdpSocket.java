@@ -34,6 +34,8 @@ public final class NativeUdpSocket implements AutoCloseable
     public static final int MAX_PAYLOAD = 65_507;
     private static final int DEFAULT_BUFFER_BYTES = 4 << 20;
     private static final int LOOPBACK = 0x7F000001;
+    /** Failed receives between two that learn their errno (a power of two). */
+    private static final int ERRNO_CHECK_INTERVAL = 1024;
 
     private final int fd;
     private final int boundIpv4;
@@ -43,8 +45,7 @@ public final class NativeUdpSocket implements AutoCloseable
     private final MemorySegment gsoIovec;
     private final MemorySegment gsoAddress;
     private final MemorySegment gsoControl;
-    private final MemorySegment pollFd;
-    private boolean lastReceiveFull;
+    private int failedReceives;
     private volatile boolean closed;
     private volatile boolean groEnabled;
     private int localPort = -1;
@@ -61,9 +62,6 @@ public final class NativeUdpSocket implements AutoCloseable
         gsoIovec = arena.allocate(LinuxUdp.IOVEC);
         gsoAddress = arena.allocate(LinuxUdp.SOCKADDR_IN);
         gsoControl = arena.allocate(LinuxUdp.cmsgSpace(2), 8);
-        pollFd = arena.allocate(LinuxUdp.POLLFD_SIZE, 8);
-        pollFd.set(JAVA_INT, 0, fd);
-        pollFd.set(JAVA_SHORT, LinuxUdp.POLLFD_EVENTS, LinuxUdp.POLLIN);
         gsoMessage.set(JAVA_LONG, LinuxUdp.MSG_NAME, gsoAddress.address());
         gsoMessage.set(JAVA_INT, LinuxUdp.MSG_NAMELEN, (int)SOCKADDR_IN_SIZE);
         gsoMessage.set(JAVA_LONG, LinuxUdp.MSG_IOV, gsoIovec.address());
@@ -377,17 +375,10 @@ public final class NativeUdpSocket implements AutoCloseable
         batch.reset();
         try
         {
-            // after a full batch more is likely waiting; otherwise ask poll first, so that an empty socket costs
-            // no failing recvmmsg (whose errno would need capturing)
-            if (!lastReceiveFull && (int)LinuxUdp.POLL_NO_ERRNO.invokeExact(pollFd, 1L, 0) == 0)
-            {
-                return 0;
-            }
             final int n = (int)LinuxUdp.RECVMMSG_NO_ERRNO.invokeExact(fd, batch.messages, batch.capacity(),
                 LinuxUdp.MSG_DONTWAIT, MemorySegment.NULL);
             if (n >= 0)
             {
-                lastReceiveFull = n == batch.capacity();
                 batch.received(n);
                 return n;
             }
@@ -396,7 +387,13 @@ public final class NativeUdpSocket implements AutoCloseable
         {
             throw LinuxUdp.rethrow(t);
         }
-        lastReceiveFull = false;
+        // A failure here is nearly always EAGAIN (nothing queued), which needs no errno to handle. Learning errno costs
+        // an allocation per call, so only every ERRNO_CHECK_INTERVAL-th failure is repeated with errno captured:
+        // a real error (a closed or broken socket) persists, and is reported within that many polls.
+        if ((++failedReceives & (ERRNO_CHECK_INTERVAL - 1)) != 0)
+        {
+            return 0;
+        }
         batch.reset();
         while (true)    // it failed: repeat it with errno captured to learn why
         {
