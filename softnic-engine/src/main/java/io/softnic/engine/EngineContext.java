@@ -41,6 +41,8 @@ public final class EngineContext
     private int ackCoalesceCount = 16;
     private Path countersFile;
     private FaultInjector.Config faults = FaultInjector.Config.NONE;
+    private final List<java.util.function.Function<SoftnicEngine, org.agrona.concurrent.Agent>> extraAgents =
+        new ArrayList<>();
 
     public EngineContext conclude()
     {
@@ -364,6 +366,22 @@ public final class EngineContext
     {
         this.faults = faults;
         return this;
+    }
+
+    /**
+     * Adds an agent beyond the device's own, built from the engine once its parts (counters, control plane) exist and
+     * run in the engine's threading mode with its agents. Why: the daemon's command channel (the master) must be
+     * served by the engine's duty cycle, in INVOKER mode too, without a runner of its own.
+     */
+    public EngineContext extraAgent(final java.util.function.Function<SoftnicEngine, org.agrona.concurrent.Agent> f)
+    {
+        extraAgents.add(f);
+        return this;
+    }
+
+    public List<java.util.function.Function<SoftnicEngine, org.agrona.concurrent.Agent>> extraAgents()
+    {
+        return extraAgents;
     }
 
     // ---- completion events: event queues and interrupt moderation (issue 4) ----

@@ -123,7 +123,21 @@ public final class SoftnicEngine implements AutoCloseable
 
         // TX before RX: the ACKs a receive produces leave with the next cycle's requests in one system call, and
         // an INVOKER application sees received data before those ACKs are sent
-        final Agent[] agents = {tx, rx, cm, control.moderationTimer()};
+        final List<Agent> agentList = new ArrayList<>(List.of(tx, rx, cm, control.moderationTimer()));
+        try
+        {
+            ctx.extraAgents().forEach(f -> agentList.add(f.apply(this)));
+        }
+        catch (final RuntimeException ex)
+        {
+            for (final UdpPort port : ports)
+            {
+                port.close();
+            }
+            counters.close();
+            throw ex;
+        }
+        final Agent[] agents = agentList.toArray(new Agent[0]);
         switch (ctx.threadingMode())
         {
             case DEDICATED ->

@@ -18,7 +18,8 @@ import java.io.PrintWriter;
     mixinStandardHelpOptions = true,
     versionProvider = SoftnicCli.Version.class,
     description = "softnic: an RDMA NIC made of software, speaking RoCEv2 over UDP.",
-    subcommands = {DemoCommand.class, PerfCommand.class, StatCommand.class, PortCommand.class,
+    subcommands = {DemoCommand.class, PerfCommand.class, StatCommand.class, PortCommand.class, EngineCommand.class,
+        VnicCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Start with: softnic demo"})
 public final class SoftnicCli implements Runnable

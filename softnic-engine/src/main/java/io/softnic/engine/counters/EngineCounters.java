@@ -164,6 +164,24 @@ public final class EngineCounters implements AutoCloseable
         return id;
     }
 
+    /** Gives an allocated counter a new label (a reused vNIC slot); not for the data path. */
+    public synchronized void relabel(final int id, final String label)
+    {
+        if (id < 0 || id >= allocated)
+        {
+            throw new IllegalArgumentException("counter " + id + " is not allocated");
+        }
+        final long at = CounterFile.valueOffset(id);
+        values.asSlice(at + CounterFile.LABEL_OFFSET, CounterFile.LABEL_LENGTH).fill((byte)0);
+        CounterFile.putLabel(values, at, label);
+    }
+
+    /** Sets a counter back to zero (a reused vNIC slot). */
+    public void reset(final int id)
+    {
+        LONG.setRelease(values, CounterFile.valueOffset(id), 0L);
+    }
+
     /** The latest request an administration tool left in the header (0: none yet). */
     public long adminRequest()
     {

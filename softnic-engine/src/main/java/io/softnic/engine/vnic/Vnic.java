@@ -1,0 +1,72 @@
+package io.softnic.engine.vnic;
+
+import io.softnic.engine.counters.EngineCounters;
+import io.softnic.hostif.VnicMessages;
+
+/**
+ * A virtual function of the device: a name, its quotas (reserved out of the engine's limits when it is created) and
+ * its counters in the engine's counters file. Tenants bound to it will run their data path against it directly; the
+ * master sees only their control operations. Usage stays zero until tenants attach (the next slice of issue 3).
+ */
+public final class Vnic
+{
+    private final int id;
+    private final String name;
+    private final VnicMessages.Quota quota;
+    private final EngineCounters counters;
+    private final int controlOpsCounter;
+    private final int dataOpsCounter;
+
+    Vnic(final int id, final String name, final VnicMessages.Quota quota, final EngineCounters counters,
+        final int controlOpsCounter, final int dataOpsCounter)
+    {
+        this.id = id;
+        this.name = name;
+        this.quota = quota;
+        this.counters = counters;
+        this.controlOpsCounter = controlOpsCounter;
+        this.dataOpsCounter = dataOpsCounter;
+    }
+
+    public int id()
+    {
+        return id;
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public VnicMessages.Quota quota()
+    {
+        return quota;
+    }
+
+    /** Control operations its tenants asked of the master (create/destroy PD, MR, CQ, QP, modify QP, CM). */
+    public long controlOps()
+    {
+        return counters.get(controlOpsCounter);
+    }
+
+    /** Data operations its tenants ran without the master (posts, doorbells, polls, arms). */
+    public long dataOps()
+    {
+        return counters.get(dataOpsCounter);
+    }
+
+    public int controlOpsCounter()
+    {
+        return controlOpsCounter;
+    }
+
+    public int dataOpsCounter()
+    {
+        return dataOpsCounter;
+    }
+
+    public VnicMessages.Info info()
+    {
+        return new VnicMessages.Info(name, id, quota, 0, 0, 0, 0, controlOps(), dataOps());
+    }
+}
