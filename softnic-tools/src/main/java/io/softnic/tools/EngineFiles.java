@@ -16,6 +16,8 @@ import java.util.stream.Stream;
 final class EngineFiles
 {
     private static final String SUFFIX = ".counters";
+    /** Where {@code ./softnic engine} keeps its files by default, inside the counters directory. */
+    static final String DAEMON_SUBDIR = "engine";
 
     /** What a counters file's header says. */
     record Header(boolean valid, long pid)
@@ -48,6 +50,20 @@ final class EngineFiles
         {
             return s.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
         }
+    }
+
+    /**
+     * Every counters file where engines started by softnic commands keep them: {@code dir} itself (perf, demo) and
+     * the default daemon directory inside it ({@code ./softnic engine} without --dir).
+     */
+    static List<Path> allWithDaemon(final Path dir) throws IOException
+    {
+        final Path daemon = dir.resolve(DAEMON_SUBDIR);
+        if (!Files.isDirectory(daemon))
+        {
+            return all(dir);
+        }
+        return java.util.stream.Stream.concat(all(dir).stream(), all(daemon).stream()).toList();
     }
 
     /** The counters files in {@code dir} whose engine is still running. */

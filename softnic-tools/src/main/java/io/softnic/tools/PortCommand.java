@@ -56,8 +56,9 @@ public final class PortCommand implements Callable<Integer>
     @Parameters(index = "1", paramLabel = "N", description = "Port number, from 1 (as ibverbs numbers ports).")
     int portNum;
 
-    @Option(names = "--engine", paramLabel = "NAME",
-        description = "The engine (as `softnic stat` names it); may be left out when exactly one is running.")
+    @Option(names = "--engine", paramLabel = "NAME|DIR",
+        description = "The engine: its name (as `softnic stat` shows it) or the directory of a `softnic engine` " +
+            "daemon; may be left out when exactly one is running.")
     String engine;
 
     @Option(names = "--engine-dir", paramLabel = "DIR",
@@ -136,6 +137,10 @@ public final class PortCommand implements Callable<Integer>
     /** The counters file of the engine to talk to, or null after saying why there is none. */
     private Path target(final Path dir) throws IOException
     {
+        if (engine != null && Files.isDirectory(Path.of(engine)))
+        {
+            return only(EngineFiles.live(Path.of(engine)), Path.of(engine));
+        }
         if (!Files.isDirectory(dir))
         {
             cli.err().println("softnic port: no engine is running (no counters directory " + dir + ")");
@@ -143,7 +148,11 @@ public final class PortCommand implements Callable<Integer>
         }
         if (engine != null)
         {
-            final Path file = EngineFiles.file(dir, engine);
+            Path file = EngineFiles.file(dir, engine);
+            if (engineDir == null && !Files.isRegularFile(file))
+            {
+                file = EngineFiles.file(dir.resolve(EngineFiles.DAEMON_SUBDIR), engine);
+            }
             if (!Files.isRegularFile(file) || !EngineFiles.header(file).alive())
             {
                 cli.err().println("softnic port: no running engine named " + engine + " in " + dir);
@@ -151,7 +160,14 @@ public final class PortCommand implements Callable<Integer>
             }
             return file;
         }
-        final List<Path> live = EngineFiles.live(dir);
+        final List<Path> live = engineDir != null ? EngineFiles.live(dir) :
+            EngineFiles.allWithDaemon(dir).stream().filter(f -> EngineFiles.header(f).alive()).toList();
+        return only(live, dir);
+    }
+
+    /** The one live engine among {@code live}, or null after saying why there is not exactly one. */
+    private Path only(final List<Path> live, final Path dir)
+    {
         if (live.size() != 1)
         {
             cli.err().println("softnic port: " + (live.isEmpty() ? "no engine is running in " + dir :

@@ -72,7 +72,7 @@ public final class StatCommand implements Callable<Integer>
             cli.err().println("softnic stat: no engine is running (no counters directory " + dir + ")");
             return SoftnicCli.EXIT_FAILED;
         }
-        final List<Path> found = EngineFiles.all(dir);
+        final List<Path> found = engineDir != null ? EngineFiles.all(dir) : EngineFiles.allWithDaemon(dir);
         int shown = 0;
         for (final Path f : found)
         {

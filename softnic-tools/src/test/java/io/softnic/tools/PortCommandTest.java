@@ -49,6 +49,21 @@ class PortCommandTest
     }
 
     @Test
+    void reachesADaemonByItsDirectory(@TempDir final Path dir)
+    {
+        final Path daemonDir = dir.resolve("engine");
+        try (SoftnicEngine e = engine(daemonDir, "eng-d", "127.0.0.16", "127.0.0.17"))
+        {
+            final CliRun down = CliRun.of("port", "down", "1", "--engine", daemonDir.toString());
+            assertEquals(0, down.exitCode(), down::toString);
+            assertFalse(e.port(0).isUp());
+            final CliRun up = CliRun.of("port", "up", "1", "--engine", "eng-d", "--engine-dir", daemonDir.toString());
+            assertEquals(0, up.exitCode(), up::toString);
+            assertTrue(e.port(0).isUp());
+        }
+    }
+
+    @Test
     void saysWhichEngineWhenSeveralRunAndWhenNoneDoes(@TempDir final Path dir)
     {
         final CliRun nothing = CliRun.of("port", "down", "1", "--engine-dir", dir.toString());
