@@ -77,10 +77,17 @@ final class CmConnection
     static final int AP_FAILED = 3;
 
     int apState = AP_NONE;
+    /** Passive side: when to offer the alternate path again after a migration left the QP disarmed. */
+    long nextRearmAt;
     /** The local port of the alternate path: offered in the REQ (active), chosen for the LAP (passive); -1: none. */
     int altPortIndex = -1;
     /** The peer's alternate GID (IPv4): from the REQ's alternate path (passive) or from the LAP (active); 0: none. */
     int altRemoteIpv4;
+    /** Once an alternate path was agreed, MADs from the peer's alternate address belong to this connection. */
+    boolean altAgreed;
+    /** Passive side: the path the LAP in flight proposes (local port, peer GID), loaded when the APR accepts it. */
+    int lapPortIndex = -1;
+    int lapRemoteIpv4;
     /** The LAP's transaction: the APR must carry it, and a LAP repeated with it is answered with the same APR. */
     long apTransactionId;
     /** The last LAP (passive) or APR (active) sent, kept apart from {@link #lastMad} so that both can be resent. */

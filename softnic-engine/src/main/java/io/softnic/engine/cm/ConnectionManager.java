@@ -14,6 +14,7 @@ import io.softnic.engine.port.UdpPort;
 import io.softnic.engine.rc.QpPath;
 import io.softnic.engine.rc.QueuePair;
 import io.softnic.verbs.IbvAhAttr;
+import io.softnic.verbs.IbvMigState;
 import io.softnic.verbs.IbvMtu;
 import io.softnic.verbs.VerbsException;
 import io.softnic.wire.Mtu;
@@ -96,6 +97,7 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
     private static final int WORK_BATCH = 64;
     /** How often the agent looks at the connections' timers (retries are hundreds of milliseconds apart). */
     private static final long SCAN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final long REARM_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_U8 = 255;
     private static final long CA_GUID_PREFIX = 0x5346_4E43_0000_0000L;
 
@@ -511,7 +513,7 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
     {
         final CmConnection c = byLocalCommId.get(ourCommId);
         return c != null && c.remoteCommId == theirCommId &&
-            (c.remoteIpv4 == src || c.apState == CmConnection.AP_LOADED && c.altRemoteIpv4 == src) ? c : null;
+            (c.remoteIpv4 == src || c.altAgreed && c.altRemoteIpv4 == src) ? c : null;
     }
 
     private void onRtu(final CmRtu m, final int src)
@@ -557,6 +559,8 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
             return;
         }
         c.altPortIndex = alt;
+        c.lapPortIndex = alt;
+        c.lapRemoteIpv4 = c.altRemoteIpv4;
         c.apTransactionId = random.nextLong();
         messages.lap(c.apMad, c.apTransactionId, c.localCommId, c.remoteCommId, c.remoteQpn, ports[alt].ipv4(),
             c.altRemoteIpv4, c.reqLocalAckTimeout);
@@ -618,8 +622,13 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         }
         if (status == CmApr.AP_LOADED)
         {
-            c.altPortIndex = altPort;
-            c.altRemoteIpv4 = peerAlt;
+            if (peerAlt != c.remoteIpv4)
+            {
+                // the peer's other address (a re-arm after a migration names the original one again)
+                c.altPortIndex = altPort;
+                c.altRemoteIpv4 = peerAlt;
+            }
+            c.altAgreed = true;
             c.apState = CmConnection.AP_LOADED;
         }
         else
@@ -660,7 +669,8 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
             {
                 throw new VerbsException("QP " + c.qpn + " is gone");
             }
-            qps.loadAlternatePath(c.qpn, c.altPortIndex + 1, c.altRemoteIpv4, c.reqLocalAckTimeout);
+            qps.loadAlternatePath(c.qpn, c.lapPortIndex + 1, c.lapRemoteIpv4, c.reqLocalAckTimeout);
+            c.altAgreed = true;
             c.apState = CmConnection.AP_LOADED;
         }
         catch (final RuntimeException ex)
@@ -820,8 +830,42 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
                 onTimeout(c, now);
                 work++;
             }
+            else if (needsRearm(c, now))
+            {
+                rearm(c, now);
+                work++;
+            }
         }
         return work;
+    }
+
+    /**
+     * Passive side: a connection whose QP migrated is no longer protected (its alternate, the path it left, is
+     * disarmed). Once a second has passed since the last try, offer that path again with a LAP; the active side
+     * loads it only if its end of the path is up, so a port still down just means another try a second later.
+     */
+    private boolean needsRearm(final CmConnection c, final long now)
+    {
+        return !c.active && c.state == CmState.ESTABLISHED && c.apState != CmConnection.AP_LAP_SENT &&
+            c.apState != CmConnection.AP_NONE && now - c.nextRearmAt >= 0 && ownsQp(c) &&
+            c.qp.migState() != IbvMigState.ARMED && c.qp.alternatePath().isValid() &&
+            ports[c.qp.alternatePath().portIndex()].isUp();
+    }
+
+    private void rearm(final CmConnection c, final long now)
+    {
+        c.nextRearmAt = now + REARM_INTERVAL_NANOS;
+        final QpPath alternate = c.qp.alternatePath();
+        c.lapPortIndex = alternate.portIndex();
+        c.lapRemoteIpv4 = alternate.destIpv4();
+        c.apTransactionId = random.nextLong();
+        messages.lap(c.apMad, c.apTransactionId, c.localCommId, c.remoteCommId, c.remoteQpn,
+            ports[c.lapPortIndex].ipv4(), c.lapRemoteIpv4, c.reqLocalAckTimeout);
+        c.apAttribute = Mad.ATTR_LAP;
+        c.apState = CmConnection.AP_LAP_SENT;
+        counters.increment(EngineCounters.CM_PATH_REARMS);
+        send(c, c.apMad);
+        c.arm(now, RESPONSE_TIMEOUT_NANOS);
     }
 
     private void onTimeout(final CmConnection c, final long now)
@@ -964,7 +1008,7 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
      */
     private void send(final CmConnection c, final MemorySegment m)
     {
-        if (c.apState == CmConnection.AP_LOADED && ownsQp(c))
+        if (c.altAgreed && ownsQp(c))
         {
             final int portIndex;
             final int destIpv4;

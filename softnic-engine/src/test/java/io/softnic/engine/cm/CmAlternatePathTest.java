@@ -123,6 +123,41 @@ class CmAlternatePathTest
     }
 
     @Test
+    void aPortThatComesBackIsArmedAgainSoASecondFailureIsSurvivedToo() throws Exception
+    {
+        try (CmSide a = twoPorts("apm-a", A1, A2);
+            CmSide b = twoPorts("apm-b", B1, B2);
+            RdmaCm.Listener listener = b.cm.listen(PORT))
+        {
+            final IbvQp aq = a.newQp();
+            final IbvQp bq = b.newQp();
+            final CompletableFuture<RdmaCm.Connection> accepted =
+                serve(listener, r -> r.accept(bq, CmParams.defaults().withMtu(1024)));
+            a.cm.connect(aq, B1, PORT, CmParams.defaults().withMtu(1024), WAIT);
+            accepted.get(10, TimeUnit.SECONDS);
+            assertTrue(a.until(() -> a.query(aq).pathMigState == IbvMigState.ARMED, WAIT), "a armed");
+            final int first = a.query(aq).portNum;
+            final int second = 3 - first;
+
+            stream(a, aq, b, bq, () -> a.engine.portDown(first));
+            assertEquals(second, a.query(aq).portNum);
+            assertEquals(IbvMigState.MIGRATED, a.query(aq).pathMigState, "unprotected while the port is down");
+            assertTrue(b.until(() -> b.query(bq).pathMigState == IbvMigState.MIGRATED, WAIT), "b followed");
+
+            a.engine.portUp(first);
+            assertTrue(a.until(() -> a.query(aq).pathMigState == IbvMigState.ARMED, WAIT),
+                "the path through the port that came back is the alternate again, armed");
+            assertTrue(b.until(() -> b.query(bq).pathMigState == IbvMigState.ARMED, WAIT), "on both sides");
+            assertEquals(first, a.query(aq).altPortNum);
+            assertTrue(b.engine.counters().get(io.softnic.engine.counters.EngineCounters.CM_PATH_REARMS) >= 1);
+
+            stream(a, aq, b, bq, () -> a.engine.portDown(second));
+            assertEquals(first, a.query(aq).portNum, "the second failure moved it back");
+            assertEquals(0, a.engine.errors() + b.engine.errors());
+        }
+    }
+
+    @Test
     void primaryPortsSpreadOverLivePortsByQpnAndAvoidADownPort() throws Exception
     {
         try (CmSide a = twoPorts("apm-a", A1, A2);
