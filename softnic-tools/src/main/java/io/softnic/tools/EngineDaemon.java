@@ -4,6 +4,7 @@ import io.softnic.engine.EngineContext;
 import io.softnic.engine.SoftnicEngine;
 import io.softnic.engine.ThreadingMode;
 import io.softnic.engine.control.CommandServer;
+import io.softnic.engine.vnic.TenantPlane;
 import io.softnic.engine.vnic.VnicTable;
 import io.softnic.hostif.CommandRing;
 import org.agrona.concurrent.IdleStrategy;
@@ -108,8 +109,10 @@ final class EngineDaemon implements AutoCloseable
             {
                 table[0] = new VnicTable(new VnicTable.Limits(config.maxVnics, config.maxQps, config.maxCqs,
                     config.maxMrs, config.maxMemory, config.compVectors), e.counters());
+                final TenantPlane tenants = new TenantPlane(dir, e.controlPlane(), table[0], e.counters(),
+                    e.context().maxQps());
                 server[0] = CommandServer.create(dir.resolve(CONTROL_FILE), CommandRing.DEFAULT_SLOTS, table[0],
-                    e.counters());
+                    e.counters()).tenants(tenants);
                 return server[0];
             });
         config.ports.forEach(ctx::port);
@@ -287,6 +290,7 @@ final class EngineDaemon implements AutoCloseable
         closed = true;
         try
         {
+            server.tenants().close(); // frees what tenants hold and removes their vnic-NAME directories
             engine.close(); // stops the agents, closes the ports, removes the counters file
         }
         finally

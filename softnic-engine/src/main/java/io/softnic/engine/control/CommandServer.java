@@ -1,10 +1,12 @@
 package io.softnic.engine.control;
 
 import io.softnic.engine.counters.EngineCounters;
+import io.softnic.engine.vnic.TenantPlane;
 import io.softnic.engine.vnic.Vnic;
 import io.softnic.engine.vnic.VnicException;
 import io.softnic.engine.vnic.VnicTable;
 import io.softnic.hostif.CommandRing;
+import io.softnic.hostif.TenantMessages;
 import io.softnic.hostif.VnicMessages;
 import org.agrona.concurrent.Agent;
 
@@ -48,6 +50,8 @@ public final class CommandServer implements Agent, AutoCloseable
     private long seenDoorbell;
     private long lastSweep = System.nanoTime();
     private boolean closed;
+    /** Attached tenants' control operations; null where tenants cannot attach. */
+    private TenantPlane tenants;
 
     private CommandServer(final Path file, final Arena arena, final MemorySegment region, final int slots,
         final VnicTable vnics, final EngineCounters counters)
@@ -95,6 +99,18 @@ public final class CommandServer implements Agent, AutoCloseable
             throw ex instanceof IOException io ? new UncheckedIOException("cannot create control file " + file, io) :
                 (RuntimeException)ex;
         }
+    }
+
+    /** Serves tenants' control operations (attach and the verbs) through {@code tenants} from now on. */
+    public CommandServer tenants(final TenantPlane tenants)
+    {
+        this.tenants = tenants;
+        return this;
+    }
+
+    public TenantPlane tenants()
+    {
+        return tenants;
     }
 
     public Path file()
@@ -160,7 +176,7 @@ public final class CommandServer implements Agent, AutoCloseable
                 case VnicMessages.VNIC_CREATE -> create(slot, correlation, length);
                 case VnicMessages.VNIC_DELETE -> delete(slot, correlation, length);
                 case VnicMessages.VNIC_LIST -> list(slot, correlation, length);
-                default -> error(slot, correlation, CommandRing.UNKNOWN_OPCODE, "unknown operation " + opcode);
+                default -> tenant(slot, correlation, opcode, length);
             }
         }
         catch (final VnicException ex)
@@ -171,6 +187,18 @@ public final class CommandServer implements Agent, AutoCloseable
         {
             error(slot, correlation, CommandRing.INTERNAL, "internal error: " + ex);
         }
+    }
+
+    private void tenant(final int slot, final long correlation, final int opcode, final int length)
+    {
+        if (tenants == null || !TenantMessages.isTenantOp(opcode))
+        {
+            error(slot, correlation, CommandRing.UNKNOWN_OPCODE, "unknown operation " + opcode);
+            return;
+        }
+        final int n = tenants.serve(opcode, request, length,
+            ring.region().asSlice(ring.payloadOffset(slot), CommandRing.PAYLOAD_CAPACITY), ring.clientPid(slot));
+        ring.answer(slot, correlation, CommandRing.OK, n);
     }
 
     private void error(final int slot, final long correlation, final int status, final String message)
@@ -219,7 +247,12 @@ public final class CommandServer implements Agent, AutoCloseable
     private void delete(final int slot, final long correlation, final int length)
     {
         expectLength("vnic delete", length, VnicMessages.DELETE_LENGTH);
-        vnics.delete(name("vnic delete"));
+        final String name = name("vnic delete");
+        if (tenants != null)
+        {
+            tenants.detach(name); // a deleted vNIC's tenant loses everything it held
+        }
+        vnics.delete(name);
         ring.answer(slot, correlation, CommandRing.OK, 0);
     }
 

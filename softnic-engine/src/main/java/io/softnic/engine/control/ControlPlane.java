@@ -246,6 +246,16 @@ public final class ControlPlane
 
     public synchronized DeviceControl.MrKeys regMr(final int pdn, final MemorySegment memory, final int access)
     {
+        return regMr(pdn, memory, access, memory.address());
+    }
+
+    /**
+     * Registers {@code memory} (the engine's view) under the address the tenant uses for it, {@code iova}: a tenant in
+     * another process maps the same file elsewhere, and its SGEs and its peers' RETHs name the tenant's addresses.
+     */
+    public synchronized DeviceControl.MrKeys regMr(final int pdn, final MemorySegment memory, final int access,
+        final long iova)
+    {
         checkPd(pdn);
         IbvAccess.validate(access);
         if (!memory.isNative())
@@ -262,9 +272,9 @@ public final class ControlPlane
             if (i > 0 && bus.slotFree(i))
             {
                 final int key = BusInterface.keyOf(i, ++mrGenerations[i]);
-                bus.publish(i, new MemoryRegion(key, pdn, memory.address(), access, memory));
+                bus.publish(i, new MemoryRegion(key, pdn, iova, access, memory));
                 mrCount++;
-                return new DeviceControl.MrKeys(key, key, memory.address(), memory.byteSize());
+                return new DeviceControl.MrKeys(key, key, iova, memory.byteSize());
             }
         }
         throw new VerbsException("out of memory regions");
@@ -287,6 +297,21 @@ public final class ControlPlane
     /** Creates a CQ whose events (when armed) go to {@code eq}; null: a CQ without events. */
     public synchronized DeviceControl.CqResources createCq(final int cqe, final int compVector, final EventQueue eq)
     {
+        return createCq(cqe, compVector, eq, HEAP_RINGS);
+    }
+
+    /** Where the rings of a CQ or QP live: process memory for embedded code, a vNIC's shared files for tenants. */
+    @FunctionalInterface
+    public interface RingMemory
+    {
+        MemorySegment allocate(long bytes);
+    }
+
+    private static final RingMemory HEAP_RINGS = bytes -> Arena.ofAuto().allocate(bytes, 64);
+
+    public synchronized DeviceControl.CqResources createCq(
+        final int cqe, final int compVector, final EventQueue eq, final RingMemory rings)
+    {
         if (cqe <= 0 || cqe > ctx.maxCqe())
         {
             throw new VerbsException("CQ size " + cqe + " out of range 1.." + ctx.maxCqe());
@@ -300,7 +325,11 @@ public final class ControlPlane
             throw new VerbsException("out of CQs (limit " + ctx.maxCqs() + ")");
         }
         final int capacity = HostRing.roundUpToPowerOfTwo(cqe);
-        final MemorySegment ring = Arena.ofAuto().allocate(HostRing.bytesFor(Cqe.LENGTH, capacity), 64);
+        if (!hasFree(cqs))
+        {
+            throw new VerbsException("out of CQs");
+        }
+        final MemorySegment ring = rings.allocate(HostRing.bytesFor(Cqe.LENGTH, capacity));
         for (int i = 0; i < cqs.length(); i++)
         {
             if (cqs.get(i) == null)
@@ -386,6 +415,19 @@ public final class ControlPlane
         final int[] cqSetCqns,
         final int recvPolicy)
     {
+        return createQp(pdn, sendCqn, recvCqn, cap, sqSigAll, cqSetCqns, recvPolicy, HEAP_RINGS);
+    }
+
+    public synchronized DeviceControl.QpResources createQp(
+        final int pdn,
+        final int sendCqn,
+        final int recvCqn,
+        final IbvQpCap cap,
+        final boolean sqSigAll,
+        final int[] cqSetCqns,
+        final int recvPolicy,
+        final RingMemory rings)
+    {
         checkPd(pdn);
         RecvCqPolicy.validate(recvPolicy);
         CompletionQueue[] cqSet = null;
@@ -429,9 +471,12 @@ public final class ControlPlane
         granted.maxSendSge = Math.max(1, cap.maxSendSge);
         granted.maxRecvSge = Math.max(1, cap.maxRecvSge);
         granted.maxInlineData = Math.min(ctx.maxInlineData(), sendStride - SendWqe.HEADER_LENGTH);
-        final Arena memory = Arena.ofAuto();
-        final MemorySegment sendRing = memory.allocate(HostRing.bytesFor(sendStride, sendCapacity), 64);
-        final MemorySegment recvRing = memory.allocate(HostRing.bytesFor(recvStride, recvCapacity), 64);
+        if (!hasFree(qps))
+        {
+            throw new VerbsException("out of QPs");
+        }
+        final MemorySegment sendRing = rings.allocate(HostRing.bytesFor(sendStride, sendCapacity));
+        final MemorySegment recvRing = rings.allocate(HostRing.bytesFor(recvStride, recvCapacity));
         for (int i = 0; i < qps.length(); i++)
         {
             if (qps.get(i) == null)
@@ -476,6 +521,18 @@ public final class ControlPlane
                 }
             }
         }
+    }
+
+    private static boolean hasFree(final AtomicReferenceArray<?> table)
+    {
+        for (int i = 0; i < table.length(); i++)
+        {
+            if (table.get(i) == null)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void check(final boolean ok, final String message)

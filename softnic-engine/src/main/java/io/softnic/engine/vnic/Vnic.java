@@ -6,7 +6,7 @@ import io.softnic.hostif.VnicMessages;
 /**
  * A virtual function of the device: a name, its quotas (reserved out of the engine's limits when it is created) and
  * its counters in the engine's counters file. Tenants bound to it will run their data path against it directly; the
- * master sees only their control operations. Usage stays zero until tenants attach (the next slice of issue 3).
+ * master sees only their control operations. Its usage is what its attached tenant holds.
  */
 public final class Vnic
 {
@@ -16,6 +16,11 @@ public final class Vnic
     private final EngineCounters counters;
     private final int controlOpsCounter;
     private final int dataOpsCounter;
+    /** What its tenant holds now (QPs, CQs, MRs, MR bytes), set by the master as it serves the tenant. */
+    private volatile int usedQps;
+    private volatile int usedCqs;
+    private volatile int usedMrs;
+    private volatile long usedMrBytes;
 
     Vnic(final int id, final String name, final VnicMessages.Quota quota, final EngineCounters counters,
         final int controlOpsCounter, final int dataOpsCounter)
@@ -65,8 +70,16 @@ public final class Vnic
         return dataOpsCounter;
     }
 
+    public void usage(final int qps, final int cqs, final int mrs, final long mrBytes)
+    {
+        usedQps = qps;
+        usedCqs = cqs;
+        usedMrs = mrs;
+        usedMrBytes = mrBytes;
+    }
+
     public VnicMessages.Info info()
     {
-        return new VnicMessages.Info(name, id, quota, 0, 0, 0, 0, controlOps(), dataOps());
+        return new VnicMessages.Info(name, id, quota, usedQps, usedCqs, usedMrs, usedMrBytes, controlOps(), dataOps());
     }
 }

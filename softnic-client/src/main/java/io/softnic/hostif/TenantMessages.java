@@ -1,0 +1,233 @@
+package io.softnic.hostif;
+
+import io.softnic.verbs.IbvAhAttr;
+import io.softnic.verbs.IbvMigState;
+import io.softnic.verbs.IbvQpAttr;
+import io.softnic.verbs.IbvQpCap;
+import io.softnic.verbs.IbvQpState;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.regex.Pattern;
+
+/**
+ * The control operations of an attached tenant on the {@link CommandRing}, as named offsets. Every request but
+ * ATTACH starts with the session the ATTACH answer gave (8 bytes: generation in the high half, vNIC id in the low),
+ * so a request names its vNIC and a stale tenant cannot act on a vNIC attached again since.
+ * <p>
+ * A vNIC's shared files lie in {@code DIR/vnic-NAME/}: {@code doorbell} (its own doorbell ring), {@code ring-N} (CQ and
+ * QP rings the engine creates; N in the answers) and {@code mem-PID-N} (memory the tenant creates for MRs).
+ *
+ * <pre>
+ * ATTACH     request: name (NAME_FIELD) | response: @0 session (8) | @8 doorbell capacity | device attributes
+ *            (@12 max QPs, max QP WRs, max SGEs, max CQs, max CQEs, max MRs, max PDs, max rd atomic, max inline,
+ *            comp vectors, ports, GID @56) | @64 max MR size (8)
+ * DETACH     request: session
+ * ALLOC_PD   request: session | response: @0 pdn
+ * DEALLOC_PD request: session | @8 pdn
+ * REG_MR     request: session | @8 pdn | @12 access | @16 offset in file (8) | @24 length (8) | @32 iova (8) |
+ *            @40 file name (NAME_FIELD) | response: @0 lkey | @4 rkey
+ * DEREG_MR   request: session | @8 lkey
+ * CREATE_CQ  request: session | @8 cqe | @12 comp vector | response: @0 cqn | @4 capacity | @8 ring file N
+ * DESTROY_CQ request: session | @8 cqn
+ * CREATE_QP  request: session | @8 pdn | @12 send cqn | @16 recv cqn | @20 sq_sig_all | @24 cap (CAP_LENGTH)
+ *            response: @0 qpn | @4 send capacity | @8 send stride | @12 recv capacity | @16 recv stride |
+ *            @20 send ring file N | @24 recv ring file N | @28 granted cap (CAP_LENGTH)
+ * MODIFY_QP  request: session | @8 qpn | @12 mask | @16 attributes (ATTR_LENGTH)
+ * QUERY_QP   request: session | @8 qpn | response: @0 attributes (ATTR_LENGTH)
+ * DESTROY_QP request: session | @8 qpn
+ * </pre>
+ */
+public final class TenantMessages
+{
+    public static final int ATTACH = 20;
+    public static final int DETACH = 21;
+    public static final int ALLOC_PD = 22;
+    public static final int DEALLOC_PD = 23;
+    public static final int REG_MR = 24;
+    public static final int DEREG_MR = 25;
+    public static final int CREATE_CQ = 26;
+    public static final int DESTROY_CQ = 27;
+    public static final int CREATE_QP = 28;
+    public static final int MODIFY_QP = 29;
+    public static final int QUERY_QP = 30;
+    public static final int DESTROY_QP = 31;
+
+    public static final int SESSION_OFFSET = 0;
+    public static final int SESSION_LENGTH = 8;
+    /** The first argument after the session. */
+    public static final int ARG0 = 8;
+    public static final int ARG1 = 12;
+    public static final int ARG2 = 16;
+    public static final int ARG3 = 20;
+
+    public static final int ATTACH_LENGTH = VnicMessages.NAME_FIELD;
+    public static final int ATTACH_DOORBELL_CAPACITY_OFFSET = 8;
+    public static final int ATTACH_ATTRS_OFFSET = 12;
+    public static final int ATTACH_GID_OFFSET = 56;
+    public static final int ATTACH_MAX_MR_SIZE_OFFSET = 64;
+    public static final int ATTACH_RESPONSE_LENGTH = 72;
+
+    public static final int ONE_ARG_LENGTH = 12;
+
+    public static final int MR_PDN_OFFSET = 8;
+    public static final int MR_ACCESS_OFFSET = 12;
+    public static final int MR_FILE_OFFSET_OFFSET = 16;
+    public static final int MR_LENGTH_OFFSET = 24;
+    public static final int MR_IOVA_OFFSET = 32;
+    public static final int MR_FILE_NAME_OFFSET = 40;
+    public static final int REG_MR_LENGTH = MR_FILE_NAME_OFFSET + VnicMessages.NAME_FIELD;
+
+    public static final int CREATE_CQ_LENGTH = 16;
+
+    public static final int QP_PDN_OFFSET = 8;
+    public static final int QP_SEND_CQ_OFFSET = 12;
+    public static final int QP_RECV_CQ_OFFSET = 16;
+    public static final int QP_SIG_ALL_OFFSET = 20;
+    public static final int QP_CAP_OFFSET = 24;
+    public static final int CAP_LENGTH = 20;
+    public static final int CREATE_QP_LENGTH = QP_CAP_OFFSET + CAP_LENGTH;
+    public static final int QP_RESPONSE_GRANTED_OFFSET = 28;
+    public static final int CREATE_QP_RESPONSE_LENGTH = QP_RESPONSE_GRANTED_OFFSET + CAP_LENGTH;
+
+    public static final int MODIFY_ATTR_OFFSET = 16;
+    /** 38 ints: the scalar fields of ibv_qp_attr, its cap and both address vectors. */
+    public static final int ATTR_LENGTH = 38 * 4;
+    public static final int MODIFY_QP_LENGTH = MODIFY_ATTR_OFFSET + ATTR_LENGTH;
+
+    public static final String DOORBELL_FILE = "doorbell";
+    public static final String RING_FILE_PREFIX = "ring-";
+    /** Tenant memory files: mem-PID-N, nothing else is registered. */
+    public static final Pattern MEM_FILE = Pattern.compile("mem-[0-9]{1,10}-[0-9]{1,10}");
+
+    private TenantMessages()
+    {
+    }
+
+    public static boolean isTenantOp(final int opcode)
+    {
+        return opcode >= ATTACH && opcode <= DESTROY_QP;
+    }
+
+    public static String vnicDirName(final String vnic)
+    {
+        return "vnic-" + vnic;
+    }
+
+    public static long session(final int vnicId, final int generation)
+    {
+        return ((long)generation << 32) | (vnicId & 0xFFFFFFFFL);
+    }
+
+    public static int sessionVnic(final long session)
+    {
+        return (int)session;
+    }
+
+    public static int sessionGeneration(final long session)
+    {
+        return (int)(session >>> 32);
+    }
+
+    public static void putCap(final MemorySegment seg, final long at, final IbvQpCap cap)
+    {
+        seg.set(ValueLayout.JAVA_INT, at, cap.maxSendWr);
+        seg.set(ValueLayout.JAVA_INT, at + 4, cap.maxRecvWr);
+        seg.set(ValueLayout.JAVA_INT, at + 8, cap.maxSendSge);
+        seg.set(ValueLayout.JAVA_INT, at + 12, cap.maxRecvSge);
+        seg.set(ValueLayout.JAVA_INT, at + 16, cap.maxInlineData);
+    }
+
+    public static IbvQpCap getCap(final MemorySegment seg, final long at, final IbvQpCap cap)
+    {
+        cap.maxSendWr = seg.get(ValueLayout.JAVA_INT, at);
+        cap.maxRecvWr = seg.get(ValueLayout.JAVA_INT, at + 4);
+        cap.maxSendSge = seg.get(ValueLayout.JAVA_INT, at + 8);
+        cap.maxRecvSge = seg.get(ValueLayout.JAVA_INT, at + 12);
+        cap.maxInlineData = seg.get(ValueLayout.JAVA_INT, at + 16);
+        return cap;
+    }
+
+    private static long putAh(final MemorySegment seg, final long at, final IbvAhAttr ah)
+    {
+        seg.set(ValueLayout.JAVA_INT, at, ah.dgidIpv4);
+        seg.set(ValueLayout.JAVA_INT, at + 4, ah.dport);
+        seg.set(ValueLayout.JAVA_INT, at + 8, ah.portNum);
+        seg.set(ValueLayout.JAVA_INT, at + 12, ah.hopLimit);
+        seg.set(ValueLayout.JAVA_INT, at + 16, ah.trafficClass);
+        seg.set(ValueLayout.JAVA_INT, at + 20, ah.sgidIndex);
+        return at + 24;
+    }
+
+    private static long getAh(final MemorySegment seg, final long at, final IbvAhAttr ah)
+    {
+        ah.dgidIpv4 = seg.get(ValueLayout.JAVA_INT, at);
+        ah.dport = seg.get(ValueLayout.JAVA_INT, at + 4);
+        ah.portNum = seg.get(ValueLayout.JAVA_INT, at + 8);
+        ah.hopLimit = seg.get(ValueLayout.JAVA_INT, at + 12);
+        ah.trafficClass = seg.get(ValueLayout.JAVA_INT, at + 16);
+        ah.sgidIndex = seg.get(ValueLayout.JAVA_INT, at + 20);
+        return at + 24;
+    }
+
+    public static void putAttr(final MemorySegment seg, final long at, final IbvQpAttr a)
+    {
+        final int[] ints = {a.qpState.ordinal(), a.curQpState.ordinal(), a.pathMtu, a.qkey, a.rqPsn, a.sqPsn,
+            a.destQpNum, a.qpAccessFlags, a.pkeyIndex, a.altPkeyIndex, a.sqDraining, a.maxDestRdAtomic, a.maxRdAtomic,
+            a.minRnrTimer, a.portNum, a.timeout, a.retryCnt, a.rnrRetry, a.altPortNum, a.altTimeout,
+            a.pathMigState.ordinal()};
+        long p = at;
+        for (final int v : ints)
+        {
+            seg.set(ValueLayout.JAVA_INT, p, v);
+            p += 4;
+        }
+        putCap(seg, p, a.cap);
+        p += CAP_LENGTH;
+        p = putAh(seg, p, a.ahAttr);
+        putAh(seg, p, a.altAhAttr);
+    }
+
+    /** Reads attributes a tenant wrote; throws IllegalArgumentException on an enum code out of range. */
+    public static IbvQpAttr getAttr(final MemorySegment seg, final long at, final IbvQpAttr a)
+    {
+        final int[] v = new int[21];
+        for (int i = 0; i < v.length; i++)
+        {
+            v[i] = seg.get(ValueLayout.JAVA_INT, at + 4L * i);
+        }
+        final IbvMigState[] mig = IbvMigState.values();
+        if (v[0] < 0 || v[0] >= IbvQpState.values().length || v[1] < 0 || v[1] >= IbvQpState.values().length ||
+            v[20] < 0 || v[20] >= mig.length)
+        {
+            throw new IllegalArgumentException("QP state or migration state code out of range");
+        }
+        a.qpState = IbvQpState.values()[v[0]];
+        a.curQpState = IbvQpState.values()[v[1]];
+        a.pathMtu = v[2];
+        a.qkey = v[3];
+        a.rqPsn = v[4];
+        a.sqPsn = v[5];
+        a.destQpNum = v[6];
+        a.qpAccessFlags = v[7];
+        a.pkeyIndex = v[8];
+        a.altPkeyIndex = v[9];
+        a.sqDraining = v[10];
+        a.maxDestRdAtomic = v[11];
+        a.maxRdAtomic = v[12];
+        a.minRnrTimer = v[13];
+        a.portNum = v[14];
+        a.timeout = v[15];
+        a.retryCnt = v[16];
+        a.rnrRetry = v[17];
+        a.altPortNum = v[18];
+        a.altTimeout = v[19];
+        a.pathMigState = mig[v[20]];
+        long p = at + 4L * v.length;
+        getCap(seg, p, a.cap);
+        p += CAP_LENGTH;
+        p = getAh(seg, p, a.ahAttr);
+        getAh(seg, p, a.altAhAttr);
+        return a;
+    }
+}

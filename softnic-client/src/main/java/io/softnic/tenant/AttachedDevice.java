@@ -1,0 +1,494 @@
+package io.softnic.tenant;
+
+import io.softnic.cm.CmControl;
+import io.softnic.hostif.CommandRing;
+import io.softnic.hostif.Cqe;
+import io.softnic.hostif.DoorbellRing;
+import io.softnic.hostif.HostRing;
+import io.softnic.hostif.TenantMessages;
+import io.softnic.hostif.VnicMessages;
+import io.softnic.verbs.CqModeration;
+import io.softnic.verbs.DeviceControl;
+import io.softnic.verbs.IbvDeviceAttr;
+import io.softnic.verbs.IbvQpAttr;
+import io.softnic.verbs.IbvQpCap;
+import io.softnic.verbs.VerbsException;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A {@link DeviceControl} for a tenant in its own process: control operations are requests on the engine's
+ * {@link CommandRing} ({@link TenantMessages}); rings and MR memory are files in the vNIC's directory mapped here and
+ * in the engine. Nothing on the data path comes through this class but {@link #doorbell()}, the vNIC's own ring.
+ */
+final class AttachedDevice implements DeviceControl
+{
+    private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final Path engineDir;
+    private final Path vnicDir;
+    private final String vnicName;
+    /** Control file, rings and MR memory: unmapped at close, when the engine has let go of them too. */
+    private final Arena arena = Arena.ofShared();
+    private final CommandRing ring;
+    private final long session;
+    private final IbvDeviceAttr attrs;
+    private final DoorbellRing doorbell;
+    private final List<Buffer> buffers = new ArrayList<>();
+    private final long pid = ProcessHandle.current().pid();
+    private int nextBuffer;
+    private boolean closed;
+
+    /** A shared-memory buffer this tenant made for MRs: the file the engine maps at registration. */
+    private record Buffer(String file, MemorySegment memory)
+    {
+    }
+
+    /** An answer: status, error message, a copy of the payload. */
+    private record Response(int status, String message, MemorySegment payload)
+    {
+    }
+
+    @FunctionalInterface
+    private interface Writer
+    {
+        void write(MemorySegment region, long at);
+    }
+
+    private AttachedDevice(final Path engineDir, final String vnicName, final CommandRing ring)
+    {
+        this.engineDir = engineDir;
+        this.vnicName = vnicName;
+        this.vnicDir = engineDir.resolve(TenantMessages.vnicDirName(vnicName));
+        this.ring = ring;
+        final MemorySegment r = ok("attach to vNIC " + vnicName, call(TenantMessages.ATTACH,
+            TenantMessages.ATTACH_LENGTH, (seg, at) -> VnicMessages.putName(seg, at, vnicName)));
+        this.session = r.get(ValueLayout.JAVA_LONG, TenantMessages.SESSION_OFFSET);
+        final int[] a = new int[11];
+        for (int i = 0; i < a.length; i++)
+        {
+            a[i] = r.get(ValueLayout.JAVA_INT, TenantMessages.ATTACH_ATTRS_OFFSET + 4L * i);
+        }
+        this.attrs = new IbvDeviceAttr("softnic:" + vnicName, a[0], a[1], a[2], a[3], a[4], a[5],
+            r.get(ValueLayout.JAVA_LONG, TenantMessages.ATTACH_MAX_MR_SIZE_OFFSET), a[6], a[7], a[7], a[8], a[9],
+            a[10], r.get(ValueLayout.JAVA_INT, TenantMessages.ATTACH_GID_OFFSET));
+        final int capacity = r.get(ValueLayout.JAVA_INT, TenantMessages.ATTACH_DOORBELL_CAPACITY_OFFSET);
+        this.doorbell = new DoorbellRing(map(vnicDir.resolve(TenantMessages.DOORBELL_FILE),
+            DoorbellRing.bytesFor(capacity)), capacity);
+    }
+
+    static AttachedDevice attach(final Path engineDir, final String vnicName)
+    {
+        if (!VnicMessages.validName(vnicName))
+        {
+            throw new VerbsException("bad vNIC name '" + vnicName + "'");
+        }
+        final Path control = engineDir.resolve("control");
+        if (!Files.isRegularFile(control))
+        {
+            throw new VerbsException("no engine is running at " + engineDir + " (no control file)");
+        }
+        final Arena mapping = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(control, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final CommandRing ring = CommandRing.attach(ch.map(FileChannel.MapMode.READ_WRITE, 0, ch.size(), mapping));
+            if (!alive(ring.enginePid()))
+            {
+                throw new VerbsException("the engine at " + engineDir + " (pid " + ring.enginePid() +
+                    ") is not running");
+            }
+            final AttachedDevice device = new AttachedDevice(engineDir, vnicName, ring);
+            device.controlMapping = mapping;
+            return device;
+        }
+        catch (final IOException | IllegalStateException ex)
+        {
+            mapping.close();
+            throw new VerbsException("cannot open the command channel of the engine at " + engineDir + ": " + ex);
+        }
+        catch (final RuntimeException ex)
+        {
+            mapping.close();
+            throw ex;
+        }
+    }
+
+    private Arena controlMapping;
+
+    // ---- the command channel ----
+
+    private synchronized Response call(final int opcode, final int length, final Writer writer)
+    {
+        if (closed && opcode != TenantMessages.DETACH)
+        {
+            throw new VerbsException("device context is closed");
+        }
+        final long deadline = System.nanoTime() + TIMEOUT_NANOS;
+        int slot;
+        int spins = 0;
+        while ((slot = ring.claim()) < 0)
+        {
+            pause(deadline, "had no free command slot", ++spins);
+        }
+        ring.region().asSlice(ring.payloadOffset(slot), CommandRing.PAYLOAD_CAPACITY).fill((byte)0);
+        writer.write(ring.region(), ring.payloadOffset(slot));
+        final long correlation = ring.publish(slot, opcode, length);
+        spins = 0;
+        while (!ring.answered(slot, correlation))
+        {
+            if (System.nanoTime() - deadline >= 0 && ring.casState(slot, CommandRing.REQUEST, CommandRing.FREE))
+            {
+                throw new VerbsException("the engine at " + engineDir + " did not answer within " +
+                    TimeUnit.NANOSECONDS.toSeconds(TIMEOUT_NANOS) + " s");
+            }
+            pause(deadline + TIMEOUT_NANOS, "did not answer", ++spins);
+        }
+        try
+        {
+            final int status = ring.status(slot);
+            final int n = Math.max(0, Math.min(ring.responseLength(slot), CommandRing.PAYLOAD_CAPACITY));
+            final MemorySegment copy = MemorySegment.ofArray(new long[(CommandRing.PAYLOAD_CAPACITY + 7) / 8]);
+            MemorySegment.copy(ring.region(), ring.payloadOffset(slot), copy, 0, n);
+            final String message = status == CommandRing.OK ? "" : ring.getString(ring.payloadOffset(slot), n);
+            return new Response(status, message.isEmpty() ? CommandRing.statusName(status) : message, copy);
+        }
+        finally
+        {
+            ring.release(slot);
+        }
+    }
+
+    private void pause(final long deadline, final String what, final int spins)
+    {
+        final boolean late = System.nanoTime() - deadline >= 0;
+        if (late || (spins & 1023) == 0)
+        {
+            final boolean alive = alive(ring.enginePid());
+            if (late || !alive)
+            {
+                throw new VerbsException("the engine at " + engineDir + " (pid " + ring.enginePid() + ") " +
+                    (alive ? what : "is not running"));
+            }
+        }
+        if (spins > 100)
+        {
+            LockSupport.parkNanos(20_000);
+        }
+        else
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    private static MemorySegment ok(final String what, final Response r)
+    {
+        if (r.status() != CommandRing.OK)
+        {
+            throw new VerbsException(what + ": " + r.message());
+        }
+        return r.payload();
+    }
+
+    private MemorySegment session(final String what, final int opcode, final int length, final Writer args)
+    {
+        return ok(what, call(opcode, length, (seg, at) ->
+        {
+            seg.set(ValueLayout.JAVA_LONG, at + TenantMessages.SESSION_OFFSET, session);
+            args.write(seg, at);
+        }));
+    }
+
+    private void oneArg(final String what, final int opcode, final int arg)
+    {
+        session(what, opcode, TenantMessages.ONE_ARG_LENGTH,
+            (seg, at) -> seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, arg));
+    }
+
+    private static boolean alive(final long pid)
+    {
+        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** Maps a file the engine created in the vNIC's directory, checking it holds what the answer said. */
+    private MemorySegment map(final Path file, final long bytes)
+    {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            if (ch.size() < bytes)
+            {
+                throw new VerbsException(file + " holds " + ch.size() + " bytes, expected " + bytes);
+            }
+            return ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes, arena);
+        }
+        catch (final IOException ex)
+        {
+            throw new VerbsException("cannot map " + file + ": " + ex);
+        }
+    }
+
+    private MemorySegment ringFile(final int number, final long bytes)
+    {
+        return map(vnicDir.resolve(TenantMessages.RING_FILE_PREFIX + number), bytes);
+    }
+
+    // ---- DeviceControl ----
+
+    @Override
+    public String deviceName()
+    {
+        return attrs.name();
+    }
+
+    @Override
+    public IbvDeviceAttr queryDevice()
+    {
+        return attrs;
+    }
+
+    @Override
+    public int allocPd()
+    {
+        return session("alloc_pd", TenantMessages.ALLOC_PD, TenantMessages.SESSION_LENGTH, (seg, at) -> { })
+            .get(ValueLayout.JAVA_INT, 0);
+    }
+
+    @Override
+    public void deallocPd(final int pdn)
+    {
+        oneArg("dealloc_pd", TenantMessages.DEALLOC_PD, pdn);
+    }
+
+    /** A new owner-only file {@code mem-PID-N} in the vNIC's directory, mapped here; the engine maps it at reg_mr. */
+    @Override
+    public synchronized MemorySegment allocateBuffer(final long bytes, final long alignment)
+    {
+        if (bytes <= 0)
+        {
+            throw new VerbsException("buffer size must be positive: " + bytes);
+        }
+        if (alignment > 4096 || Long.bitCount(alignment) != 1)
+        {
+            throw new VerbsException("alignment " + alignment + " (shared buffers are page aligned)");
+        }
+        final String name = "mem-" + pid + "-" + nextBuffer++;
+        final Path file = vnicDir.resolve(name);
+        final long size = (bytes + 4095) & ~4095L;
+        try
+        {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+            {
+                final MemorySegment memory = ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena)
+                    .asSlice(0, bytes);
+                buffers.add(new Buffer(name, memory));
+                return memory;
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new VerbsException("cannot create shared buffer " + file + ": " + ex);
+        }
+    }
+
+    private synchronized Buffer bufferOf(final MemorySegment memory)
+    {
+        for (final Buffer b : buffers)
+        {
+            final long offset = memory.address() - b.memory().address();
+            if (offset >= 0 && memory.byteSize() <= b.memory().byteSize() - offset)
+            {
+                return b;
+            }
+        }
+        throw new VerbsException("an attached tenant registers memory from IbvContext.allocateBuffer only " +
+            "(shared-memory files the engine can map)");
+    }
+
+    @Override
+    public MrKeys regMr(final int pdn, final MemorySegment memory, final int access)
+    {
+        final Buffer b = bufferOf(memory);
+        final long offset = memory.address() - b.memory().address();
+        final MemorySegment r = session("reg_mr", TenantMessages.REG_MR, TenantMessages.REG_MR_LENGTH, (seg, at) ->
+        {
+            seg.set(ValueLayout.JAVA_INT, at + TenantMessages.MR_PDN_OFFSET, pdn);
+            seg.set(ValueLayout.JAVA_INT, at + TenantMessages.MR_ACCESS_OFFSET, access);
+            seg.set(ValueLayout.JAVA_LONG, at + TenantMessages.MR_FILE_OFFSET_OFFSET, offset);
+            seg.set(ValueLayout.JAVA_LONG, at + TenantMessages.MR_LENGTH_OFFSET, memory.byteSize());
+            seg.set(ValueLayout.JAVA_LONG, at + TenantMessages.MR_IOVA_OFFSET, memory.address());
+            VnicMessages.putName(seg, at + TenantMessages.MR_FILE_NAME_OFFSET, b.file());
+        });
+        return new MrKeys(r.get(ValueLayout.JAVA_INT, 0), r.get(ValueLayout.JAVA_INT, 4), memory.address(),
+            memory.byteSize());
+    }
+
+    @Override
+    public void deregMr(final int lkey)
+    {
+        oneArg("dereg_mr", TenantMessages.DEREG_MR, lkey);
+    }
+
+    @Override
+    public CqResources createCq(final int cqe, final int compVector)
+    {
+        final MemorySegment r = session("create_cq", TenantMessages.CREATE_CQ, TenantMessages.CREATE_CQ_LENGTH,
+            (seg, at) ->
+            {
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, cqe);
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG1, compVector);
+            });
+        final int capacity = r.get(ValueLayout.JAVA_INT, 4);
+        return new CqResources(r.get(ValueLayout.JAVA_INT, 0),
+            ringFile(r.get(ValueLayout.JAVA_INT, 8), HostRing.bytesFor(Cqe.LENGTH, capacity)), capacity);
+    }
+
+    @Override
+    public void destroyCq(final int cqn)
+    {
+        oneArg("destroy_cq", TenantMessages.DESTROY_CQ, cqn);
+    }
+
+    @Override
+    public QpResources createQp(final int pdn, final int sendCqn, final int recvCqn, final IbvQpCap cap,
+        final boolean sqSigAll)
+    {
+        final MemorySegment r = session("create_qp", TenantMessages.CREATE_QP, TenantMessages.CREATE_QP_LENGTH,
+            (seg, at) ->
+            {
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.QP_PDN_OFFSET, pdn);
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.QP_SEND_CQ_OFFSET, sendCqn);
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.QP_RECV_CQ_OFFSET, recvCqn);
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.QP_SIG_ALL_OFFSET, sqSigAll ? 1 : 0);
+                TenantMessages.putCap(seg, at + TenantMessages.QP_CAP_OFFSET, cap);
+            });
+        final int sendCapacity = r.get(ValueLayout.JAVA_INT, 4);
+        final int sendStride = r.get(ValueLayout.JAVA_INT, 8);
+        final int recvCapacity = r.get(ValueLayout.JAVA_INT, 12);
+        final int recvStride = r.get(ValueLayout.JAVA_INT, 16);
+        return new QpResources(r.get(ValueLayout.JAVA_INT, 0),
+            ringFile(r.get(ValueLayout.JAVA_INT, 20), HostRing.bytesFor(sendStride, sendCapacity)), sendCapacity,
+            sendStride,
+            ringFile(r.get(ValueLayout.JAVA_INT, 24), HostRing.bytesFor(recvStride, recvCapacity)), recvCapacity,
+            recvStride,
+            TenantMessages.getCap(r, TenantMessages.QP_RESPONSE_GRANTED_OFFSET, new IbvQpCap()));
+    }
+
+    @Override
+    public QpResources createQp(final int pdn, final int sendCqn, final int recvCqn, final IbvQpCap cap,
+        final boolean sqSigAll, final int[] cqSetCqns, final int recvPolicy)
+    {
+        throw new VerbsException("CQ sets are not yet available to attached tenants");
+    }
+
+    @Override
+    public EqResources eventQueue(final int compVector)
+    {
+        throw new VerbsException("CQ events are not yet available to attached tenants: poll the CQ");
+    }
+
+    @Override
+    public boolean eventQueueWaiter(final int compVector, final Thread thread)
+    {
+        return false;
+    }
+
+    @Override
+    public void modifyCqModeration(final int cqn, final CqModeration moderation)
+    {
+        throw new VerbsException("CQ moderation is not yet available to attached tenants");
+    }
+
+    @Override
+    public void modifyEqModeration(final int compVector, final CqModeration moderation)
+    {
+        throw new VerbsException("EQ moderation is not yet available to attached tenants");
+    }
+
+    @Override
+    public void modifyQp(final int qpn, final IbvQpAttr attr, final int mask)
+    {
+        session("modify_qp", TenantMessages.MODIFY_QP, TenantMessages.MODIFY_QP_LENGTH, (seg, at) ->
+        {
+            seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, qpn);
+            seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG1, mask);
+            TenantMessages.putAttr(seg, at + TenantMessages.MODIFY_ATTR_OFFSET, attr);
+        });
+    }
+
+    @Override
+    public void queryQp(final int qpn, final IbvQpAttr attr)
+    {
+        final MemorySegment r = session("query_qp", TenantMessages.QUERY_QP, TenantMessages.ONE_ARG_LENGTH,
+            (seg, at) -> seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, qpn));
+        TenantMessages.getAttr(r, 0, attr);
+    }
+
+    @Override
+    public void destroyQp(final int qpn)
+    {
+        oneArg("destroy_qp", TenantMessages.DESTROY_QP, qpn);
+    }
+
+    @Override
+    public DoorbellRing doorbell()
+    {
+        return doorbell;
+    }
+
+    @Override
+    public int drive()
+    {
+        return 0; // the engine runs in its own process
+    }
+
+    @Override
+    public CmControl cm()
+    {
+        throw new VerbsException("the connection manager is not yet available to attached tenants: connect QPs " +
+            "with modify_qp");
+    }
+
+    /** Detaches (the engine frees what this tenant held and deletes its files), then unmaps. */
+    @Override
+    public void close()
+    {
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+        }
+        try
+        {
+            if (alive(ring.enginePid()))
+            {
+                session("detach", TenantMessages.DETACH, TenantMessages.SESSION_LENGTH, (seg, at) -> { });
+            }
+        }
+        finally
+        {
+            arena.close();
+            controlMapping.close();
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "vNIC " + vnicName + " of " + engineDir;
+    }
+}

@@ -1,0 +1,628 @@
+package io.softnic.engine.vnic;
+
+import io.softnic.engine.control.ControlPlane;
+import io.softnic.engine.counters.EngineCounters;
+import io.softnic.engine.sched.Scheduler;
+import io.softnic.hostif.CommandRing;
+import io.softnic.hostif.DoorbellRing;
+import io.softnic.hostif.HostRing;
+import io.softnic.hostif.TenantMessages;
+import io.softnic.hostif.VnicMessages;
+import io.softnic.verbs.DeviceControl;
+import io.softnic.verbs.IbvDeviceAttr;
+import io.softnic.verbs.IbvQpAttr;
+import io.softnic.verbs.IbvQpCap;
+import io.softnic.verbs.RecvCqPolicy;
+import io.softnic.verbs.VerbsException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * The master's side of attached tenants: serves their control operations (from the command channel) against the
+ * {@link ControlPlane}, within their vNIC's quotas and on resources of their vNIC only. Everything a tenant shares with
+ * the engine lives in owner-only files under {@code DIR/vnic-NAME/}: its doorbell ring, the CQ and QP rings (created
+ * here, mapped by both sides) and its MR memory (created by the tenant, mapped here at registration after the checks),
+ * so the data path never comes back here.
+ */
+public final class TenantPlane
+{
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+    private final Path dir;
+    private final ControlPlane control;
+    private final VnicTable vnics;
+    private final EngineCounters counters;
+    private final int rejectedDoorbells;
+    private final int maxQps;
+    /** Per QP (qpn - QPN_BASE): the owning vNIC's id + 1, 0 for none; read by the scheduler for every doorbell. */
+    private final AtomicIntegerArray qpOwner;
+    private final Attachment[] attached = new Attachment[VnicTable.MAX_VNICS];
+    private final IbvQpAttr attr = new IbvQpAttr();
+    private final UserPrincipal owner;
+    private int generation;
+
+    /** One tenant bound to a vNIC: what it created, so quotas hold and detaching frees it all. */
+    private final class Attachment
+    {
+        final Vnic vnic;
+        final int generation;
+        final long pid;
+        final Path dir;
+        final Scheduler.TenantDoorbell doorbell;
+        final BitSet pds = new BitSet();
+        final BitSet cqs = new BitSet();
+        final BitSet qps = new BitSet();
+        final Map<Integer, Long> mrs = new HashMap<>();
+        long mrBytes;
+        int nextRing;
+
+        Attachment(final Vnic vnic, final int generation, final long pid, final Path dir,
+            final Scheduler.TenantDoorbell doorbell)
+        {
+            this.vnic = vnic;
+            this.generation = generation;
+            this.pid = pid;
+            this.dir = dir;
+            this.doorbell = doorbell;
+        }
+
+        void publishUsage()
+        {
+            vnic.usage(qps.cardinality(), cqs.cardinality(), mrs.size(), mrBytes);
+        }
+    }
+
+    public TenantPlane(final Path dir, final ControlPlane control, final VnicTable vnics,
+        final EngineCounters counters, final int maxQps)
+    {
+        this.dir = dir;
+        this.control = control;
+        this.vnics = vnics;
+        this.counters = counters;
+        this.maxQps = maxQps;
+        this.qpOwner = new AtomicIntegerArray(maxQps);
+        this.rejectedDoorbells = counters.allocate("vnic_doorbells_rejected");
+        try
+        {
+            this.owner = Files.getOwner(dir);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Serves one tenant request (copied out of the ring into {@code req}); writes the answer into {@code resp} and
+     * returns its length. Refusals throw {@link VnicException} with the status to answer.
+     */
+    public synchronized int serve(final int opcode, final MemorySegment req, final int length,
+        final MemorySegment resp, final long clientPid)
+    {
+        if (opcode == TenantMessages.ATTACH)
+        {
+            expect("attach", length, TenantMessages.ATTACH_LENGTH);
+            return attach(req, resp, clientPid);
+        }
+        if (length < TenantMessages.SESSION_LENGTH)
+        {
+            throw new VnicException(CommandRing.MALFORMED, "tenant request without a session");
+        }
+        final Attachment a = session(req.get(ValueLayout.JAVA_LONG, TenantMessages.SESSION_OFFSET), clientPid);
+        counters.increment(a.vnic.controlOpsCounter());
+        try
+        {
+            return switch (opcode)
+            {
+                case TenantMessages.DETACH -> detachOp(a, length);
+                case TenantMessages.ALLOC_PD -> allocPd(a, length, resp);
+                case TenantMessages.DEALLOC_PD -> deallocPd(a, req, length);
+                case TenantMessages.REG_MR -> regMr(a, req, length, resp);
+                case TenantMessages.DEREG_MR -> deregMr(a, req, length);
+                case TenantMessages.CREATE_CQ -> createCq(a, req, length, resp);
+                case TenantMessages.DESTROY_CQ -> destroyCq(a, req, length);
+                case TenantMessages.CREATE_QP -> createQp(a, req, length, resp);
+                case TenantMessages.MODIFY_QP -> modifyQp(a, req, length);
+                case TenantMessages.QUERY_QP -> queryQp(a, req, length, resp);
+                case TenantMessages.DESTROY_QP -> destroyQp(a, req, length);
+                default -> throw new VnicException(CommandRing.UNKNOWN_OPCODE, "unknown tenant operation " + opcode);
+            };
+        }
+        catch (final VerbsException ex)
+        {
+            throw new VnicException(ex.getMessage().startsWith("out of") ? CommandRing.LIMIT : CommandRing.BAD_VALUE,
+                ex.getMessage());
+        }
+        finally
+        {
+            a.publishUsage();
+        }
+    }
+
+    private static void expect(final String op, final int length, final int expected)
+    {
+        if (length != expected)
+        {
+            throw new VnicException(CommandRing.MALFORMED, op + " request of " + length + " bytes (expected " +
+                expected + ")");
+        }
+    }
+
+    private Attachment session(final long session, final long clientPid)
+    {
+        final int id = TenantMessages.sessionVnic(session);
+        final Attachment a = id >= 0 && id < attached.length ? attached[id] : null;
+        if (a == null || a.generation != TenantMessages.sessionGeneration(session))
+        {
+            throw new VnicException(CommandRing.NOT_FOUND, "no such attachment (the vNIC was detached or deleted)");
+        }
+        if (a.pid != clientPid)
+        {
+            throw new VnicException(CommandRing.BAD_VALUE, "vNIC " + a.vnic.name() + " is attached by pid " + a.pid +
+                ", not " + clientPid);
+        }
+        return a;
+    }
+
+    // ---- attach / detach ----
+
+    private int attach(final MemorySegment req, final MemorySegment resp, final long clientPid)
+    {
+        final String name = VnicMessages.getName(req, 0);
+        final Vnic vnic = name == null ? null : vnics.find(name);
+        if (vnic == null)
+        {
+            throw new VnicException(CommandRing.NOT_FOUND, "no vNIC named " + name + " (create it with 'softnic vnic " +
+                "create')");
+        }
+        final Attachment old = attached[vnic.id()];
+        if (old != null)
+        {
+            if (alive(old.pid))
+            {
+                throw new VnicException(CommandRing.EXISTS, "vNIC " + name + " is attached by pid " + old.pid);
+            }
+            detach(old);
+        }
+        counters.increment(vnic.controlOpsCounter());
+        final Path vdir = dir.resolve(TenantMessages.vnicDirName(name));
+        final int capacity = HostRing.roundUpToPowerOfTwo(Math.max(2, vnic.quota().maxQps() * 2));
+        try
+        {
+            removeTree(vdir);
+            Files.createDirectory(vdir, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+            final DoorbellRing ring = new DoorbellRing(createFile(vdir.resolve(TenantMessages.DOORBELL_FILE),
+                DoorbellRing.bytesFor(capacity)), capacity);
+            final Scheduler.TenantDoorbell doorbell = new Scheduler.TenantDoorbell(ring, vnic.id(), qpOwner,
+                ControlPlane.QPN_BASE, vnic.dataOpsCounter(), rejectedDoorbells);
+            final Attachment a = new Attachment(vnic, ++generation, clientPid, vdir, doorbell);
+            attached[vnic.id()] = a;
+            control.scheduler().addTenantDoorbell(doorbell);
+            final IbvDeviceAttr d = control.queryDevice();
+            resp.set(ValueLayout.JAVA_LONG, TenantMessages.SESSION_OFFSET, TenantMessages.session(vnic.id(),
+                a.generation));
+            resp.set(ValueLayout.JAVA_INT, TenantMessages.ATTACH_DOORBELL_CAPACITY_OFFSET, capacity);
+            final int[] attrs = {Math.min(d.maxQp(), vnic.quota().maxQps()), d.maxQpWr(), d.maxSge(),
+                Math.min(d.maxCq(), vnic.quota().maxCqs()), d.maxCqe(), Math.min(d.maxMr(), vnic.quota().maxMrs()),
+                d.maxPd(), d.maxQpRdAtom(), d.maxInlineData(), d.numCompVectors(), d.physPortCnt()};
+            for (int i = 0; i < attrs.length; i++)
+            {
+                resp.set(ValueLayout.JAVA_INT, TenantMessages.ATTACH_ATTRS_OFFSET + 4L * i, attrs[i]);
+            }
+            resp.set(ValueLayout.JAVA_INT, TenantMessages.ATTACH_GID_OFFSET, d.gidIpv4());
+            resp.set(ValueLayout.JAVA_LONG, TenantMessages.ATTACH_MAX_MR_SIZE_OFFSET, vnic.quota().maxMrBytes());
+            return TenantMessages.ATTACH_RESPONSE_LENGTH;
+        }
+        catch (final IOException ex)
+        {
+            throw new VnicException(CommandRing.INTERNAL, "cannot create " + vdir + ": " + ex);
+        }
+    }
+
+    private int detachOp(final Attachment a, final int length)
+    {
+        expect("detach", length, TenantMessages.SESSION_LENGTH);
+        detach(a);
+        return 0;
+    }
+
+    /** Detaches the tenant of vNIC {@code name} if there is one (the vNIC is being deleted). */
+    public synchronized void detach(final String name)
+    {
+        final Vnic vnic = vnics.find(name);
+        if (vnic != null && attached[vnic.id()] != null)
+        {
+            detach(attached[vnic.id()]);
+        }
+    }
+
+    /** Frees everything the tenant holds (QPs first, so no doorbell reaches them), then deletes its files. */
+    private void detach(final Attachment a)
+    {
+        a.qps.stream().forEach(qpn ->
+        {
+            qpOwner.set(qpn - ControlPlane.QPN_BASE, 0);
+            quietly(() -> control.destroyQp(qpn));
+        });
+        a.mrs.keySet().forEach(lkey -> quietly(() -> control.deregMr(lkey)));
+        a.cqs.stream().forEach(cqn -> quietly(() -> control.destroyCq(cqn)));
+        a.pds.stream().forEach(pdn -> quietly(() -> control.deallocPd(pdn)));
+        a.qps.clear();
+        a.mrs.clear();
+        a.cqs.clear();
+        a.pds.clear();
+        a.mrBytes = 0;
+        a.publishUsage();
+        control.scheduler().removeTenantDoorbell(a.doorbell);
+        attached[a.vnic.id()] = null;
+        try
+        {
+            removeTree(a.dir);
+        }
+        catch (final IOException ignore)
+        {
+            // best effort; the next attach clears the directory
+        }
+    }
+
+    /** Detaches every tenant (the engine is stopping). */
+    public synchronized void close()
+    {
+        for (final Attachment a : attached)
+        {
+            if (a != null)
+            {
+                detach(a);
+            }
+        }
+    }
+
+    // ---- resources ----
+
+    private int allocPd(final Attachment a, final int length, final MemorySegment resp)
+    {
+        expect("alloc_pd", length, TenantMessages.SESSION_LENGTH);
+        final int pdn = control.allocPd();
+        a.pds.set(pdn);
+        resp.set(ValueLayout.JAVA_INT, 0, pdn);
+        return 4;
+    }
+
+    private int deallocPd(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("dealloc_pd", length, TenantMessages.ONE_ARG_LENGTH);
+        final int pdn = ownPd(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        control.deallocPd(pdn);
+        a.pds.clear(pdn);
+        return 0;
+    }
+
+    private static int ownPd(final Attachment a, final int pdn)
+    {
+        if (pdn <= 0 || !a.pds.get(pdn))
+        {
+            throw new VnicException(CommandRing.NOT_FOUND, "no protection domain " + pdn + " on vNIC " +
+                a.vnic.name());
+        }
+        return pdn;
+    }
+
+    private int regMr(final Attachment a, final MemorySegment req, final int length, final MemorySegment resp)
+    {
+        expect("reg_mr", length, TenantMessages.REG_MR_LENGTH);
+        final int pdn = ownPd(a, req.get(ValueLayout.JAVA_INT, TenantMessages.MR_PDN_OFFSET));
+        final int access = req.get(ValueLayout.JAVA_INT, TenantMessages.MR_ACCESS_OFFSET);
+        final long offset = req.get(ValueLayout.JAVA_LONG, TenantMessages.MR_FILE_OFFSET_OFFSET);
+        final long bytes = req.get(ValueLayout.JAVA_LONG, TenantMessages.MR_LENGTH_OFFSET);
+        final long iova = req.get(ValueLayout.JAVA_LONG, TenantMessages.MR_IOVA_OFFSET);
+        final String file = VnicMessages.getName(req, TenantMessages.MR_FILE_NAME_OFFSET);
+        if (file == null || !TenantMessages.MEM_FILE.matcher(file).matches())
+        {
+            throw new VnicException(CommandRing.BAD_VALUE, "MR memory must be a mem-PID-N file of the vNIC's " +
+                "directory, not '" + file + "'");
+        }
+        if (a.mrs.size() >= a.vnic.quota().maxMrs())
+        {
+            throw new VnicException(CommandRing.LIMIT, "vNIC " + a.vnic.name() + " is out of MRs (quota " +
+                a.vnic.quota().maxMrs() + ")");
+        }
+        if (bytes <= 0 || offset < 0 || iova <= 0 || iova > Long.MAX_VALUE - bytes)
+        {
+            throw new VnicException(CommandRing.BAD_VALUE, "MR of " + bytes + " bytes at offset " + offset +
+                ", address 0x" + Long.toHexString(iova) + " is out of range");
+        }
+        if (bytes > a.vnic.quota().maxMrBytes() - a.mrBytes)
+        {
+            throw new VnicException(CommandRing.LIMIT, "vNIC " + a.vnic.name() + " would exceed its MR bytes (quota " +
+                a.vnic.quota().maxMrBytes() + ", " + a.mrBytes + " registered)");
+        }
+        final Path path = a.dir.resolve(file);
+        final MemorySegment memory;
+        try
+        {
+            // the tenant made this file: it must be a plain owner-only file of ours, and hold the range
+            final PosixFileAttributes attrs = Files.readAttributes(path, PosixFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+            if (!attrs.isRegularFile() || !attrs.owner().equals(owner) || !OWNER_ONLY.containsAll(attrs.permissions()))
+            {
+                throw new VnicException(CommandRing.BAD_VALUE, file + " is not a plain owner-only file of the " +
+                    "engine's user");
+            }
+            if (offset > attrs.size() || bytes > attrs.size() - offset)
+            {
+                throw new VnicException(CommandRing.BAD_VALUE, "MR [" + offset + ", +" + bytes + ") exceeds " + file +
+                    " of " + attrs.size() + " bytes");
+            }
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS))
+            {
+                // the engine's own view of the tenant's pages: an RDMA WRITE lands straight in them
+                memory = ch.map(FileChannel.MapMode.READ_WRITE, 0, attrs.size(), Arena.ofAuto())
+                    .asSlice(offset, bytes);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new VnicException(CommandRing.BAD_VALUE, "cannot map " + file + ": " + ex);
+        }
+        final DeviceControl.MrKeys keys = control.regMr(pdn, memory, access, iova);
+        a.mrs.put(keys.lkey(), bytes);
+        a.mrBytes += bytes;
+        resp.set(ValueLayout.JAVA_INT, 0, keys.lkey());
+        resp.set(ValueLayout.JAVA_INT, 4, keys.rkey());
+        return 8;
+    }
+
+    private int deregMr(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("dereg_mr", length, TenantMessages.ONE_ARG_LENGTH);
+        final int lkey = req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0);
+        final Long bytes = a.mrs.get(lkey);
+        if (bytes == null)
+        {
+            throw new VnicException(CommandRing.NOT_FOUND, "no memory region with lkey 0x" +
+                Integer.toHexString(lkey) + " on vNIC " + a.vnic.name());
+        }
+        control.deregMr(lkey);
+        a.mrs.remove(lkey);
+        a.mrBytes -= bytes;
+        return 0;
+    }
+
+    /** Ring memory for one CQ or QP: new files ring-N in the vNIC's directory, their numbers kept for the answer. */
+    private final class RingFiles implements ControlPlane.RingMemory
+    {
+        final Attachment a;
+        final int[] numbers = new int[2];
+        int count;
+
+        RingFiles(final Attachment a)
+        {
+            this.a = a;
+        }
+
+        @Override
+        public MemorySegment allocate(final long bytes)
+        {
+            final int n = a.nextRing++;
+            try
+            {
+                final MemorySegment seg = createFile(a.dir.resolve(TenantMessages.RING_FILE_PREFIX + n), bytes);
+                numbers[count++] = n;
+                return seg;
+            }
+            catch (final IOException ex)
+            {
+                throw new VerbsException("cannot create ring file: " + ex);
+            }
+        }
+
+        void discard()
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final Path file = a.dir.resolve(TenantMessages.RING_FILE_PREFIX + numbers[i]);
+                quietly(() -> Files.deleteIfExists(file));
+            }
+        }
+    }
+
+    private int createCq(final Attachment a, final MemorySegment req, final int length, final MemorySegment resp)
+    {
+        expect("create_cq", length, TenantMessages.CREATE_CQ_LENGTH);
+        if (a.cqs.cardinality() >= a.vnic.quota().maxCqs())
+        {
+            throw new VnicException(CommandRing.LIMIT, "vNIC " + a.vnic.name() + " is out of CQs (quota " +
+                a.vnic.quota().maxCqs() + ")");
+        }
+        final RingFiles rings = new RingFiles(a);
+        try
+        {
+            // no event queue yet: attached CQs are polled (events across processes are a later slice)
+            final DeviceControl.CqResources cq = control.createCq(req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0),
+                req.get(ValueLayout.JAVA_INT, TenantMessages.ARG1), null, rings);
+            a.cqs.set(cq.cqn());
+            resp.set(ValueLayout.JAVA_INT, 0, cq.cqn());
+            resp.set(ValueLayout.JAVA_INT, 4, cq.capacity());
+            resp.set(ValueLayout.JAVA_INT, 8, rings.numbers[0]);
+            return 12;
+        }
+        catch (final RuntimeException ex)
+        {
+            rings.discard();
+            throw ex;
+        }
+    }
+
+    private int ownCq(final Attachment a, final int cqn)
+    {
+        if (cqn <= 0 || !a.cqs.get(cqn))
+        {
+            throw new VnicException(CommandRing.NOT_FOUND, "no CQ " + cqn + " on vNIC " + a.vnic.name());
+        }
+        return cqn;
+    }
+
+    private int destroyCq(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("destroy_cq", length, TenantMessages.ONE_ARG_LENGTH);
+        final int cqn = ownCq(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        control.destroyCq(cqn);
+        a.cqs.clear(cqn);
+        return 0;
+    }
+
+    private int createQp(final Attachment a, final MemorySegment req, final int length, final MemorySegment resp)
+    {
+        expect("create_qp", length, TenantMessages.CREATE_QP_LENGTH);
+        if (a.qps.cardinality() >= a.vnic.quota().maxQps())
+        {
+            throw new VnicException(CommandRing.LIMIT, "vNIC " + a.vnic.name() + " is out of QPs (quota " +
+                a.vnic.quota().maxQps() + ")");
+        }
+        final int pdn = ownPd(a, req.get(ValueLayout.JAVA_INT, TenantMessages.QP_PDN_OFFSET));
+        final int sendCqn = ownCq(a, req.get(ValueLayout.JAVA_INT, TenantMessages.QP_SEND_CQ_OFFSET));
+        final int recvCqn = ownCq(a, req.get(ValueLayout.JAVA_INT, TenantMessages.QP_RECV_CQ_OFFSET));
+        final int sigAll = req.get(ValueLayout.JAVA_INT, TenantMessages.QP_SIG_ALL_OFFSET);
+        final IbvQpCap cap = TenantMessages.getCap(req, TenantMessages.QP_CAP_OFFSET, new IbvQpCap());
+        final RingFiles rings = new RingFiles(a);
+        try
+        {
+            final DeviceControl.QpResources qp = control.createQp(pdn, sendCqn, recvCqn, cap, sigAll != 0, null,
+                RecvCqPolicy.FIXED, rings);
+            a.qps.set(qp.qpn());
+            qpOwner.set(qp.qpn() - ControlPlane.QPN_BASE, a.vnic.id() + 1);
+            resp.set(ValueLayout.JAVA_INT, 0, qp.qpn());
+            resp.set(ValueLayout.JAVA_INT, 4, qp.sendCapacity());
+            resp.set(ValueLayout.JAVA_INT, 8, qp.sendStride());
+            resp.set(ValueLayout.JAVA_INT, 12, qp.recvCapacity());
+            resp.set(ValueLayout.JAVA_INT, 16, qp.recvStride());
+            resp.set(ValueLayout.JAVA_INT, 20, rings.numbers[0]);
+            resp.set(ValueLayout.JAVA_INT, 24, rings.numbers[1]);
+            TenantMessages.putCap(resp, TenantMessages.QP_RESPONSE_GRANTED_OFFSET, qp.granted());
+            return TenantMessages.CREATE_QP_RESPONSE_LENGTH;
+        }
+        catch (final RuntimeException ex)
+        {
+            rings.discard();
+            throw ex;
+        }
+    }
+
+    private int ownQp(final Attachment a, final int qpn)
+    {
+        if (qpn < ControlPlane.QPN_BASE || qpn >= ControlPlane.QPN_BASE + maxQps || !a.qps.get(qpn))
+        {
+            throw new VnicException(CommandRing.NOT_FOUND, "no QP " + qpn + " on vNIC " + a.vnic.name());
+        }
+        return qpn;
+    }
+
+    private int modifyQp(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("modify_qp", length, TenantMessages.MODIFY_QP_LENGTH);
+        final int qpn = ownQp(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        final int mask = req.get(ValueLayout.JAVA_INT, TenantMessages.ARG1);
+        try
+        {
+            TenantMessages.getAttr(req, TenantMessages.MODIFY_ATTR_OFFSET, attr);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new VnicException(CommandRing.MALFORMED, "modify_qp: " + ex.getMessage());
+        }
+        control.modifyQp(qpn, attr, mask);
+        return 0;
+    }
+
+    private int queryQp(final Attachment a, final MemorySegment req, final int length, final MemorySegment resp)
+    {
+        expect("query_qp", length, TenantMessages.ONE_ARG_LENGTH);
+        control.queryQp(ownQp(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0)), attr);
+        TenantMessages.putAttr(resp, 0, attr);
+        return TenantMessages.ATTR_LENGTH;
+    }
+
+    private int destroyQp(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("destroy_qp", length, TenantMessages.ONE_ARG_LENGTH);
+        final int qpn = ownQp(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        qpOwner.set(qpn - ControlPlane.QPN_BASE, 0);
+        control.destroyQp(qpn);
+        a.qps.clear(qpn);
+        return 0;
+    }
+
+    // ---- files ----
+
+    /** A new owner-only file of {@code bytes}, mapped: zeroed, as a fresh ring must be. */
+    private static MemorySegment createFile(final Path path, final long bytes) throws IOException
+    {
+        Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            // mapped for as long as anyone holds the segment: the TX thread may still look at a ring being destroyed
+            return ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes, Arena.ofAuto());
+        }
+    }
+
+    private static void removeTree(final Path path) throws IOException
+    {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS))
+        {
+            return;
+        }
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))
+        {
+            try (var children = Files.list(path))
+            {
+                for (final Path child : (Iterable<Path>)children::iterator)
+                {
+                    Files.deleteIfExists(child);
+                }
+            }
+        }
+        Files.deleteIfExists(path);
+    }
+
+    private interface Action
+    {
+        void run() throws Exception;
+    }
+
+    private static void quietly(final Action action)
+    {
+        try
+        {
+            action.run();
+        }
+        catch (final Exception ignore)
+        {
+            // freeing what a tenant left: one refusal must not stop the rest
+        }
+    }
+
+    private static boolean alive(final long pid)
+    {
+        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+}
