@@ -5,6 +5,7 @@ import io.softnic.engine.cm.ConnectionManager;
 import io.softnic.engine.control.ControlPlane;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.fault.FaultInjector;
+import io.softnic.engine.pipeline.LocalLoopback;
 import io.softnic.engine.pipeline.PacketSink;
 import io.softnic.engine.pipeline.RxBufferPool;
 import io.softnic.engine.pipeline.RxPipeline;
@@ -36,6 +37,7 @@ public final class SoftnicEngine implements AutoCloseable
     private final UdpPort[] ports;
     private final ControlPlane control;
     private final TxPipeline tx;
+    private final LocalLoopback loopback = new LocalLoopback();
     private final RxPipeline rx;
     private final ConnectionManager cm;
     private final List<AgentRunner> runners = new ArrayList<>();
@@ -80,7 +82,23 @@ public final class SoftnicEngine implements AutoCloseable
             @Override
             public void send(final QueuePair qp, final MemorySegment frame, final long offset, final int length)
             {
-                if (!ports[qp.portIndex()].queue(qp.qpn(), frame, offset, length, qp.destIpv4(), qp.destUdpPort()))
+                final UdpPort from = ports[qp.portIndex()];
+                final int local = localPort(qp.destIpv4(), qp.destUdpPort());
+                if (local >= 0)
+                {
+                    // to a QP of this engine: inside the engine, as a NIC's internal loopback, with no system call
+                    if (from.isUp() && ports[local].isUp() &&
+                        loopback.offer(frame, offset, length, local, from.ipv4(), qp.sourceUdpPort()))
+                    {
+                        counters.increment(EngineCounters.LOOPBACK_PACKETS);
+                    }
+                    else
+                    {
+                        counters.increment(EngineCounters.LOOPBACK_DROPPED);
+                    }
+                    return;
+                }
+                if (!from.queue(qp.qpn(), frame, offset, length, qp.destIpv4(), qp.destUdpPort()))
                 {
                     counters.increment(EngineCounters.TX_SEND_ERRORS);
                 }
@@ -119,7 +137,8 @@ public final class SoftnicEngine implements AutoCloseable
                 control.housekeeping();
                 control.forEachQp(visitor::visit);
             }, counters);
-        this.rx = new RxPipeline(ports, rxBuffers, ctx.udpPort(), control::qp, control.scheduler(), cm, counters, new FaultInjector(ctx.faults()));
+        this.rx = new RxPipeline(ports, loopback, rxBuffers, ctx.udpPort(), control::qp, control.scheduler(), cm,
+            counters, new FaultInjector(ctx.faults()));
 
         // TX before RX: the ACKs a receive produces leave with the next cycle's requests in one system call, and
         // an INVOKER application sees received data before those ACKs are sent
@@ -233,6 +252,22 @@ public final class SoftnicEngine implements AutoCloseable
     public UdpPort port(final int index)
     {
         return ports[index];
+    }
+
+    /** The index of this engine's port with that address and UDP port, or -1: the packet leaves the engine. */
+    private int localPort(final int ipv4, final int udpPort)
+    {
+        if (udpPort == ctx.udpPort())
+        {
+            for (final UdpPort p : ports)
+            {
+                if (p.ipv4() == ipv4)
+                {
+                    return p.index();
+                }
+            }
+        }
+        return -1;
     }
 
     /**

@@ -39,7 +39,7 @@ public final class EngineCounters implements AutoCloseable
         "cm_mads_sent", "cm_mads_received", "cm_retries", "cm_rejects_sent", "cm_rejects_received",
         "rx_buffers_exhausted", "tx_send_errors", "qp_internal_errors",
         "cq_events", "cq_event_completions", "eq_wakes", "eq_overflows", "cq_moderation_timeouts",
-        "cq_profile_changes", "cm_path_rearms",
+        "cq_profile_changes", "cm_path_rearms", "loopback_packets", "loopback_dropped",
     };
 
     public static final int ACKS_SENT = 0;
@@ -98,6 +98,10 @@ public final class EngineCounters implements AutoCloseable
     public static final int CQ_PROFILE_CHANGES = 47;
     /** LAPs offering a migrated connection its old path again as the alternate. */
     public static final int CM_PATH_REARMS = 48;
+    /** Packets between two QPs of this engine, handed from TX to RX inside the engine (no UDP). */
+    public static final int LOOPBACK_PACKETS = 49;
+    /** Such packets dropped: the internal ring was full, or a port on the way is down. */
+    public static final int LOOPBACK_DROPPED = 50;
     /** Completions by ibv_wc_status: COMPLETIONS_BASE + status code. */
     public static final int COMPLETIONS_BASE = FIXED.length;
     private static final int COMPLETION_STATUSES = 22;

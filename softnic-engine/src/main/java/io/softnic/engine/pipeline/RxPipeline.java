@@ -26,8 +26,12 @@ public final class RxPipeline implements Agent
     private static final int QP1 = 1;
     private static final int PKEY_MASK = 0x7FFF;
     private static final int DEFAULT_PKEY = 0xFFFF;
+    /** Engine-internal packets handled per duty cycle at most. */
+    private static final int LOOPBACK_BURST = 256;
 
     private final UdpPort[] ports;
+    private final LocalLoopback loopback;
+    private final LocalLoopback.Handler localHandler = this::onLocal;
     private final MemorySegment spare;
     private final int udpPort;
     private final IntFunction<QueuePair> qpLookup;
@@ -48,6 +52,7 @@ public final class RxPipeline implements Agent
      */
     public RxPipeline(
         final UdpPort[] ports,
+        final LocalLoopback loopback,
         final RxBufferPool buffers,
         final int udpPort,
         final IntFunction<QueuePair> qpLookup,
@@ -57,6 +62,7 @@ public final class RxPipeline implements Agent
         final FaultInjector faults)
     {
         this.ports = ports;
+        this.loopback = loopback;
         this.spare = buffers.spare();
         this.udpPort = udpPort;
         this.qpLookup = qpLookup;
@@ -82,6 +88,7 @@ public final class RxPipeline implements Agent
                 }
             }
         }
+        work += loopback.drain(localHandler, LOOPBACK_BURST);
         if (work == 0 && heldLength >= 0)
         {
             releaseHeld();
@@ -161,6 +168,13 @@ public final class RxPipeline implements Agent
         {
             releaseHeld();
         }
+    }
+
+    /** A packet from a QP of this engine: handled exactly as one that came in on the port it was sent to. */
+    private void onLocal(final MemorySegment packet, final long offset, final int length, final int portIndex,
+        final int sourceIpv4, final int sourcePort)
+    {
+        accept(packet, offset, length, ports[portIndex], sourceIpv4, sourcePort);
     }
 
     private void releaseHeld()
