@@ -219,6 +219,7 @@ public final class CompareCommand implements Callable<Integer>
             benches.add(switch (p)
             {
                 case SOFTNIC -> new SoftnicPeer();
+                case SOFTNIC_SAME_ENGINE -> new SameEnginePeer();
                 case AERON_UDP -> new AeronPeer(AeronPeer.Transport.UDP);
                 case AERON_IPC -> new AeronPeer(AeronPeer.Transport.IPC);
                 case NIO_TCP -> new NioTcpPeer();

@@ -48,8 +48,20 @@ public final class CompareTable
         }
     }
 
-    /** The peers softnic is divided by, in the order of the ratio columns. */
-    static final List<Peer> RATIO_PEERS = List.of(Peer.AERON_UDP, Peer.NIO_TCP, Peer.GSO_CEILING);
+    /** A ratio column: one softnic column over a peer's. */
+    record Ratio(Peer softnic, Peer peer)
+    {
+        String label()
+        {
+            return (softnic == Peer.SOFTNIC ? "softnic" : "1-engine") + "/" +
+                (peer == Peer.GSO_CEILING ? "ceiling" : peer.label());
+        }
+    }
+
+    /** The ratio columns, in order: softnic over its UDP peers, and the same-engine case over Aeron IPC. */
+    static final List<Ratio> RATIOS = List.of(new Ratio(Peer.SOFTNIC, Peer.AERON_UDP),
+        new Ratio(Peer.SOFTNIC, Peer.NIO_TCP), new Ratio(Peer.SOFTNIC, Peer.GSO_CEILING),
+        new Ratio(Peer.SOFTNIC_SAME_ENGINE, Peer.AERON_IPC));
     static final String NONE = "-";
     static final String FAILED = "failed";
 
@@ -60,21 +72,18 @@ public final class CompareTable
     /** The table's lines for the peers that were run (in {@link Peer} order). */
     public static List<String> render(final Results results, final List<Peer> peers)
     {
-        final List<Peer> ratios = new ArrayList<>();
-        if (peers.contains(Peer.SOFTNIC))
+        final List<Ratio> ratios = new ArrayList<>();
+        for (final Ratio r : RATIOS)
         {
-            for (final Peer p : RATIO_PEERS)
+            if (peers.contains(r.softnic()) && peers.contains(r.peer()))
             {
-                if (peers.contains(p))
-                {
-                    ratios.add(p);
-                }
+                ratios.add(r);
             }
         }
         final List<String> heading = new ArrayList<>();
         heading.add("workload metric");
         peers.forEach(p -> heading.add(p.label()));
-        ratios.forEach(p -> heading.add(ratioLabel(p)));
+        ratios.forEach(r -> heading.add(r.label()));
 
         final List<List<String>> rows = new ArrayList<>();
         for (final Workload w : Workload.values())
@@ -87,9 +96,9 @@ public final class CompareTable
                 {
                     row.add(cell(results, w, p, m));
                 }
-                for (final Peer p : ratios)
+                for (final Ratio r : ratios)
                 {
-                    row.add(ratio(value(results, w, Peer.SOFTNIC, m), value(results, w, p, m)));
+                    row.add(ratio(value(results, w, r.softnic(), m), value(results, w, r.peer(), m)));
                 }
                 rows.add(row);
             }
@@ -97,10 +106,6 @@ public final class CompareTable
         return layout(heading, rows);
     }
 
-    static String ratioLabel(final Peer p)
-    {
-        return "softnic/" + (p == Peer.GSO_CEILING ? "ceiling" : p.label());
-    }
 
     private static double value(final Results results, final Workload w, final Peer p, final Metric m)
     {

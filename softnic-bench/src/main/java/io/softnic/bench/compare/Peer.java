@@ -8,6 +8,8 @@ import java.util.stream.Collectors;
 public enum Peer
 {
     SOFTNIC("softnic", "softnic"),
+    /** Two QPs of one engine: set against Aeron IPC. */
+    SOFTNIC_SAME_ENGINE("softnic-1engine", "softnic 1-engine"),
     AERON_UDP("aeron-udp", "Aeron UDP"),
     AERON_IPC("aeron-ipc", "Aeron IPC"),
     NIO_TCP("nio-tcp", "NIO TCP"),

@@ -23,7 +23,7 @@ class CompareCommandValidationTest
         --duration NaN                | --duration must be between 0.1 and 3600 seconds
         --duration abc                | Invalid value for option '--duration'
         --warmup -1                   | --warmup must be between 0 and 600 seconds
-        --only softnic,redis          | --only takes softnic, aeron-udp, aeron-ipc, nio-tcp, gso, not 'redis'
+        --only softnic,redis          | --only takes softnic, softnic-1engine, aeron-udp, aeron-ipc, nio-tcp, gso, not 'redis'
         --threading DEDICATED         | Invalid value for option '--threading'
         --bogus                       | Unknown option: '--bogus'
         extra                         | Unmatched argument
