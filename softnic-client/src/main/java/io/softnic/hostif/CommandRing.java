@@ -18,9 +18,14 @@ import java.nio.charset.StandardCharsets;
  * <p>
  * Everything a client writes is untrusted: the engine checks state, lengths and every field, and answers a malformed
  * request with {@link #MALFORMED}; a slot in an unknown state is reset to FREE.
+ * <p>
+ * The engine's heartbeat is a counter in the header that the master bumps every few milliseconds from its duty cycle:
+ * a client that sees it stand still for a bounded time knows the engine is gone or stopped answering, without a
+ * system call (an engine restarted on the same directory makes a new file, so a stale mapping stands still too).
  *
  * <pre>
- * header (128 bytes): magic "SNCR" | version | slot count | slot length | engine pid (8) | ... |
+ * header (128 bytes): magic "SNCR" | version | slot count | slot length | engine pid (8) |
+ *                     @32 engine heartbeat (8) | ... |
  *                     @64 doorbell count (8) | @72 next correlation id (8)
  * slot (SLOT_LENGTH bytes): state | opcode | correlation (8) | client pid (8) | request length | status |
  *                           response length | reserved | @64 payload (PAYLOAD_CAPACITY bytes)
@@ -36,6 +41,7 @@ public final class CommandRing
     public static final int SLOT_COUNT_OFFSET = 8;
     public static final int SLOT_LENGTH_OFFSET = 12;
     public static final int ENGINE_PID_OFFSET = 16;
+    public static final int ENGINE_HEARTBEAT_OFFSET = 32;
     public static final int DOORBELL_OFFSET = 64;
     public static final int CORRELATION_OFFSET = 72;
     public static final int HEADER_LENGTH = 128;
@@ -131,6 +137,19 @@ public final class CommandRing
     public long enginePid()
     {
         return region.get(ValueLayout.JAVA_LONG, ENGINE_PID_OFFSET);
+    }
+
+    /** The engine's heartbeat counter (acquire): moves every few milliseconds while the master runs. */
+    public long engineHeartbeat()
+    {
+        return (long)LONG.getAcquire(region, (long)ENGINE_HEARTBEAT_OFFSET);
+    }
+
+    /** Engine side: one heartbeat (single writer: the master's agent). */
+    public void beat()
+    {
+        LONG.setRelease(region, (long)ENGINE_HEARTBEAT_OFFSET,
+            region.get(ValueLayout.JAVA_LONG, ENGINE_HEARTBEAT_OFFSET) + 1);
     }
 
     public long slotOffset(final int slot)

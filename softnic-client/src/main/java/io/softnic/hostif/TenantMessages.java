@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
  * so a request names its vNIC and a stale tenant cannot act on a vNIC attached again since.
  * <p>
  * A vNIC's shared files lie in {@code DIR/vnic-NAME/}: {@code doorbell} (its own doorbell ring), {@code ring-N} (CQ and
- * QP rings the engine creates; N in the answers) and {@code mem-PID-N} (memory the tenant creates for MRs).
+ * QP rings the engine creates; N in the answers), {@code mem-PID-N} (memory the tenant creates for MRs) and
+ * {@code heartbeat} (the engine creates it at attach: @0 the tenant's heartbeat counter (8), @8 the tenant's pid (8),
+ * both written by the tenant; the master reclaims the vNIC's resources when the counter stands still too long).
  *
  * <pre>
  * ATTACH     request: name (NAME_FIELD) | response: @0 session (8) | @8 doorbell capacity | device attributes
@@ -96,6 +98,10 @@ public final class TenantMessages
     public static final int MODIFY_QP_LENGTH = MODIFY_ATTR_OFFSET + ATTR_LENGTH;
 
     public static final String DOORBELL_FILE = "doorbell";
+    public static final String HEARTBEAT_FILE = "heartbeat";
+    public static final int HEARTBEAT_COUNTER_OFFSET = 0;
+    public static final int HEARTBEAT_PID_OFFSET = 8;
+    public static final int HEARTBEAT_FILE_LENGTH = 64;
     public static final String RING_FILE_PREFIX = "ring-";
     /** Tenant memory files: mem-PID-N, nothing else is registered. */
     public static final Pattern MEM_FILE = Pattern.compile("mem-[0-9]{1,10}-[0-9]{1,10}");

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,10 +33,27 @@ import java.util.concurrent.locks.LockSupport;
  * A {@link DeviceControl} for a tenant in its own process: control operations are requests on the engine's
  * {@link CommandRing} ({@link TenantMessages}); rings and MR memory are files in the vNIC's directory mapped here and
  * in the engine. Nothing on the data path comes through this class but {@link #doorbell()}, the vNIC's own ring.
+ * <p>
+ * Lifecycle. This tenant's heartbeat: a small daemon thread per context bumps a counter in the vNIC's
+ * {@code heartbeat} file every {@value #HEARTBEAT_INTERVAL_MILLIS} ms (a plain store, no system call, no message), so a
+ * tenant that is merely idle (not polling, not calling) is not taken for dead; the master reclaims the vNIC when the
+ * counter stands still or the pid is gone. The engine's heartbeat: a counter in the control file's header. Every
+ * command-channel call checks it while it waits, and {@link #drive()} (which {@code IbvCq.poll} runs on every poll)
+ * checks it every {@value #DRIVE_CHECK_MASK}+1 calls, without allocating. When it has stood still longer than the
+ * engine timeout (default 2 s) or the engine's pid is gone, the context is dead: that call and every later poll and
+ * control call throw {@link VerbsException} naming the engine (posts write only the tenant's own rings and never
+ * block). A dead context is closed without a detach; attach again once an engine runs on the directory.
  */
 final class AttachedDevice implements DeviceControl
 {
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How long the engine's heartbeat may stand still before this context declares the engine dead, unless set. */
+    static final long DEFAULT_ENGINE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    static final long HEARTBEAT_INTERVAL_MILLIS = 100;
+    static final int DRIVE_CHECK_MASK = 63;
+    /** After the engine's heartbeat stood still this long, also look whether its pid is gone (fast kill -9). */
+    private static final long PID_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     private final Path engineDir;
     private final Path vnicDir;
@@ -48,6 +66,16 @@ final class AttachedDevice implements DeviceControl
     private final DoorbellRing doorbell;
     private final List<Buffer> buffers = new ArrayList<>();
     private final long pid = ProcessHandle.current().pid();
+    private final long engineTimeoutNanos;
+    private final MemorySegment heartbeat;
+    private final Thread heartbeatThread;
+    private volatile boolean stopBeating;
+    /** Set once the engine is found dead: every later call fails with it. */
+    private volatile String engineDead;
+    private long seenEngineBeat;
+    private long seenEngineBeatAt;
+    private long lastPidCheck;
+    private int drives;
     private int nextBuffer;
     private boolean closed;
 
@@ -67,12 +95,17 @@ final class AttachedDevice implements DeviceControl
         void write(MemorySegment region, long at);
     }
 
-    private AttachedDevice(final Path engineDir, final String vnicName, final CommandRing ring)
+    private AttachedDevice(final Path engineDir, final String vnicName, final CommandRing ring,
+        final long engineTimeoutNanos)
     {
         this.engineDir = engineDir;
         this.vnicName = vnicName;
         this.vnicDir = engineDir.resolve(TenantMessages.vnicDirName(vnicName));
         this.ring = ring;
+        this.engineTimeoutNanos = engineTimeoutNanos;
+        this.seenEngineBeat = ring.engineHeartbeat();
+        this.seenEngineBeatAt = System.nanoTime();
+        this.lastPidCheck = seenEngineBeatAt;
         final MemorySegment r = ok("attach to vNIC " + vnicName, call(TenantMessages.ATTACH,
             TenantMessages.ATTACH_LENGTH, (seg, at) -> VnicMessages.putName(seg, at, vnicName)));
         this.session = r.get(ValueLayout.JAVA_LONG, TenantMessages.SESSION_OFFSET);
@@ -87,10 +120,41 @@ final class AttachedDevice implements DeviceControl
         final int capacity = r.get(ValueLayout.JAVA_INT, TenantMessages.ATTACH_DOORBELL_CAPACITY_OFFSET);
         this.doorbell = new DoorbellRing(map(vnicDir.resolve(TenantMessages.DOORBELL_FILE),
             DoorbellRing.bytesFor(capacity)), capacity);
+        this.heartbeat = map(vnicDir.resolve(TenantMessages.HEARTBEAT_FILE), TenantMessages.HEARTBEAT_FILE_LENGTH);
+        heartbeat.set(ValueLayout.JAVA_LONG, TenantMessages.HEARTBEAT_PID_OFFSET, pid);
+        beat();
+        this.heartbeatThread = Thread.ofPlatform().daemon().name("softnic-heartbeat-" + vnicName)
+            .unstarted(this::beatUntilClosed);
+        heartbeatThread.start();
+    }
+
+    private void beat()
+    {
+        LONG.setRelease(heartbeat, (long)TenantMessages.HEARTBEAT_COUNTER_OFFSET,
+            heartbeat.get(ValueLayout.JAVA_LONG, TenantMessages.HEARTBEAT_COUNTER_OFFSET) + 1);
+    }
+
+    private void beatUntilClosed()
+    {
+        final long interval = TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_INTERVAL_MILLIS);
+        while (!stopBeating)
+        {
+            beat();
+            LockSupport.parkNanos(interval);
+        }
     }
 
     static AttachedDevice attach(final Path engineDir, final String vnicName)
     {
+        return attach(engineDir, vnicName, DEFAULT_ENGINE_TIMEOUT_NANOS);
+    }
+
+    static AttachedDevice attach(final Path engineDir, final String vnicName, final long engineTimeoutNanos)
+    {
+        if (engineTimeoutNanos <= 0)
+        {
+            throw new VerbsException("engine timeout must be positive");
+        }
         if (!VnicMessages.validName(vnicName))
         {
             throw new VerbsException("bad vNIC name '" + vnicName + "'");
@@ -109,7 +173,7 @@ final class AttachedDevice implements DeviceControl
                 throw new VerbsException("the engine at " + engineDir + " (pid " + ring.enginePid() +
                     ") is not running");
             }
-            final AttachedDevice device = new AttachedDevice(engineDir, vnicName, ring);
+            final AttachedDevice device = new AttachedDevice(engineDir, vnicName, ring, engineTimeoutNanos);
             device.controlMapping = mapping;
             return device;
         }
@@ -134,6 +198,11 @@ final class AttachedDevice implements DeviceControl
         if (closed && opcode != TenantMessages.DETACH)
         {
             throw new VerbsException("device context is closed");
+        }
+        final String dead = engineDead;
+        if (dead != null)
+        {
+            throw new VerbsException(dead);
         }
         final long deadline = System.nanoTime() + TIMEOUT_NANOS;
         int slot;
@@ -172,14 +241,22 @@ final class AttachedDevice implements DeviceControl
 
     private void pause(final long deadline, final String what, final int spins)
     {
-        final boolean late = System.nanoTime() - deadline >= 0;
+        final long now = System.nanoTime();
+        final boolean late = now - deadline >= 0;
+        if ((spins & 63) == 0)
+        {
+            checkEngine(now); // bounds the wait by the engine timeout when the engine died or stopped
+        }
         if (late || (spins & 1023) == 0)
         {
             final boolean alive = alive(ring.enginePid());
-            if (late || !alive)
+            if (!alive)
             {
-                throw new VerbsException("the engine at " + engineDir + " (pid " + ring.enginePid() + ") " +
-                    (alive ? what : "is not running"));
+                engineDied("is not running");
+            }
+            if (late)
+            {
+                throw new VerbsException("the engine at " + engineDir + " (pid " + ring.enginePid() + ") " + what);
             }
         }
         if (spins > 100)
@@ -190,6 +267,54 @@ final class AttachedDevice implements DeviceControl
         {
             Thread.onSpinWait();
         }
+    }
+
+    /**
+     * Throws (and marks this context dead) when the engine's heartbeat has stood still longer than the engine timeout,
+     * or for a while and its pid is gone. Allocates nothing while the engine beats.
+     */
+    private void checkEngine(final long now)
+    {
+        final String dead = engineDead;
+        if (dead != null)
+        {
+            throw new VerbsException(dead);
+        }
+        final long beat = ring.engineHeartbeat();
+        if (beat != seenEngineBeat)
+        {
+            seenEngineBeat = beat;
+            seenEngineBeatAt = now;
+            return;
+        }
+        final long still = now - seenEngineBeatAt;
+        if (still > engineTimeoutNanos)
+        {
+            engineDied("stopped answering (no heartbeat for " + TimeUnit.NANOSECONDS.toMillis(still) + " ms)");
+        }
+        if (still > PID_CHECK_NANOS && now - lastPidCheck > PID_CHECK_NANOS)
+        {
+            lastPidCheck = now;
+            if (!alive(ring.enginePid()))
+            {
+                engineDied("is gone");
+            }
+        }
+    }
+
+    private void engineDied(final String what)
+    {
+        final String message = "the engine at " + engineDir + " (pid " + ring.enginePid() + ") " + what +
+            ": vNIC " + vnicName + " is lost to this context; attach again once an engine runs there";
+        engineDead = message;
+        stopBeating = true;
+        throw new VerbsException(message);
+    }
+
+    /** Whether this context found its engine dead (its calls fail; close it and attach again). */
+    boolean engineDead()
+    {
+        return engineDead != null;
     }
 
     private static MemorySegment ok(final String what, final Response r)
@@ -447,10 +572,23 @@ final class AttachedDevice implements DeviceControl
         return doorbell;
     }
 
+    /**
+     * The engine runs in its own process: nothing to drive. Every poll comes here, so every
+     * {@value #DRIVE_CHECK_MASK}+1 calls this looks at the engine's heartbeat and throws {@link VerbsException} once
+     * the engine is dead (without allocating while it lives).
+     */
     @Override
     public int drive()
     {
-        return 0; // the engine runs in its own process
+        if (engineDead != null)
+        {
+            throw new VerbsException(engineDead);
+        }
+        if ((++drives & DRIVE_CHECK_MASK) == 0)
+        {
+            checkEngine(System.nanoTime());
+        }
+        return 0;
     }
 
     @Override
@@ -474,13 +612,23 @@ final class AttachedDevice implements DeviceControl
         }
         try
         {
-            if (alive(ring.enginePid()))
+            if (engineDead == null && alive(ring.enginePid()))
             {
                 session("detach", TenantMessages.DETACH, TenantMessages.SESSION_LENGTH, (seg, at) -> { });
             }
         }
         finally
         {
+            stopBeating = true;
+            LockSupport.unpark(heartbeatThread);
+            try
+            {
+                heartbeatThread.join(TimeUnit.SECONDS.toMillis(5));
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
             arena.close();
             controlMapping.close();
         }

@@ -25,4 +25,14 @@ public final class Softnic
     {
         return new IbvContext(AttachedDevice.attach(engineDir, vnicName));
     }
+
+    /**
+     * As {@link #attach(Path, String)}, with the time the engine's heartbeat may stand still before this context
+     * takes the engine for dead (default 2 s): from then on its polls and control calls throw
+     * {@link io.softnic.verbs.VerbsException}; close it and attach again once an engine runs on the directory.
+     */
+    public static IbvContext attach(final Path engineDir, final String vnicName, final java.time.Duration engineTimeout)
+    {
+        return new IbvContext(AttachedDevice.attach(engineDir, vnicName, engineTimeout.toNanos()));
+    }
 }

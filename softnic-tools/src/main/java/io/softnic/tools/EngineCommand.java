@@ -79,6 +79,10 @@ public final class EngineCommand implements Callable<Integer>
         description = "Completion vectors (EQs per tenant); default the CPUs.")
     String compVectors;
 
+    @Option(names = "--tenant-timeout", paramLabel = "MS",
+        description = "Milliseconds a tenant's heartbeat may stand still before its vNIC is reclaimed (default 2000).")
+    String tenantTimeout;
+
     @Override
     public Integer call() throws InterruptedException
     {
@@ -114,6 +118,7 @@ public final class EngineCommand implements Callable<Integer>
             set(cfg, "max-mrs", maxMrs);
             set(cfg, "max-memory", maxMemory);
             set(cfg, "comp-vectors", compVectors);
+            set(cfg, "tenant-timeout", tenantTimeout);
         }
         catch (final IllegalArgumentException ex)
         {

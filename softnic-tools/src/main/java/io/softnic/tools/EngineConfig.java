@@ -21,7 +21,7 @@ import java.util.Set;
 final class EngineConfig
 {
     static final List<String> KEYS = List.of("dir", "name", "port", "threading", "idle", "port-io", "max-vnics",
-        "max-qps", "max-cqs", "max-mrs", "max-memory", "comp-vectors");
+        "max-qps", "max-cqs", "max-mrs", "max-memory", "comp-vectors", "tenant-timeout");
 
     Path dir = defaultDir();
     String name = "engine";
@@ -35,6 +35,8 @@ final class EngineConfig
     int maxMrs = 4096;
     long maxMemory = 16L << 30;
     int compVectors = Math.min(254, Runtime.getRuntime().availableProcessors());
+    /** Milliseconds a tenant's heartbeat may stand still before the master reclaims its vNIC. */
+    long tenantTimeoutMillis = 2000;
 
     /** The per-user default: /dev/shm/softnic-$USER/engine (the temp directory without /dev/shm). */
     static Path defaultDir()
@@ -116,6 +118,7 @@ final class EngineConfig
             case "max-mrs" -> maxMrs = (int)number(key, value, 1, 1 << 20);
             case "max-memory" -> maxMemory = bytes(key, value, 1, Long.MAX_VALUE);
             case "comp-vectors" -> compVectors = (int)number(key, value, 1, 254);
+            case "tenant-timeout" -> tenantTimeoutMillis = number(key, value, 100, 3_600_000);
             default -> throw new IllegalArgumentException("unknown key '" + key + "'");
         }
         return this;

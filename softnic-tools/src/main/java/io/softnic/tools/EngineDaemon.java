@@ -24,6 +24,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A running engine daemon: its directory (owner-only), the lock that keeps a second engine off it, the engine with
@@ -110,7 +111,7 @@ final class EngineDaemon implements AutoCloseable
                 table[0] = new VnicTable(new VnicTable.Limits(config.maxVnics, config.maxQps, config.maxCqs,
                     config.maxMrs, config.maxMemory, config.compVectors), e.counters());
                 final TenantPlane tenants = new TenantPlane(dir, e.controlPlane(), table[0], e.counters(),
-                    e.context().maxQps());
+                    e.context().maxQps()).tenantTimeout(TimeUnit.MILLISECONDS.toNanos(config.tenantTimeoutMillis));
                 server[0] = CommandServer.create(dir.resolve(CONTROL_FILE), CommandRing.DEFAULT_SLOTS, table[0],
                     e.counters()).tenants(tenants);
                 return server[0];

@@ -27,13 +27,20 @@ import java.util.concurrent.TimeUnit;
  * The master's end of the command channel: an agent that serves the {@link CommandRing} in a shared control file.
  * It looks at the slots only when the ring's doorbell count moved, copies each request into its own memory before
  * checking it (a client cannot change what was checked), and answers every request, malformed ones with an error
- * status and a message. Once a second it reclaims slots whose client died or left them half written.
+ * status and a message. Once a second it reclaims slots whose client died or left them half written. Every
+ * {@value #HEARTBEAT_INTERVAL_MILLIS} ms it bumps the engine's heartbeat in the ring's header (tenants and tools see
+ * the engine alive without a system call), and every {@value #LIVENESS_INTERVAL_MILLIS} ms it has the
+ * {@link TenantPlane} check every attached tenant's heartbeat and pid.
  */
 public final class CommandServer implements Agent, AutoCloseable
 {
     private static final long SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long CLAIM_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long RESPONSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    static final long HEARTBEAT_INTERVAL_MILLIS = 10;
+    static final long LIVENESS_INTERVAL_MILLIS = 100;
+    private static final long HEARTBEAT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_INTERVAL_MILLIS);
+    private static final long LIVENESS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(LIVENESS_INTERVAL_MILLIS);
 
     private final Path file;
     private final Arena arena;
@@ -49,6 +56,8 @@ public final class CommandServer implements Agent, AutoCloseable
     private final long[] seenSince;
     private long seenDoorbell;
     private long lastSweep = System.nanoTime();
+    private long lastBeat = lastSweep;
+    private long lastLiveness = lastSweep;
     private boolean closed;
     /** Attached tenants' control operations; null where tenants cannot attach. */
     private TenantPlane tenants;
@@ -67,6 +76,7 @@ public final class CommandServer implements Agent, AutoCloseable
         this.seenState = new int[slots];
         this.seenCorrelation = new long[slots];
         this.seenSince = new long[slots];
+        ring.beat();
     }
 
     /** Creates the control file (owner-only, replacing a stale one) and the server over it. */
@@ -147,6 +157,16 @@ public final class CommandServer implements Agent, AutoCloseable
             }
         }
         final long now = System.nanoTime();
+        if (now - lastBeat >= HEARTBEAT_INTERVAL_NANOS)
+        {
+            lastBeat = now;
+            ring.beat();
+        }
+        if (tenants != null && now - lastLiveness >= LIVENESS_INTERVAL_NANOS)
+        {
+            lastLiveness = now;
+            work += tenants.checkTenants(now);
+        }
         if (now - lastSweep >= SWEEP_INTERVAL_NANOS)
         {
             lastSweep = now;

@@ -11,7 +11,9 @@ import io.softnic.hostif.VnicMessages;
 import io.softnic.verbs.DeviceControl;
 import io.softnic.verbs.IbvDeviceAttr;
 import io.softnic.verbs.IbvQpAttr;
+import io.softnic.verbs.IbvQpAttrMask;
 import io.softnic.verbs.IbvQpCap;
+import io.softnic.verbs.IbvQpState;
 import io.softnic.verbs.RecvCqPolicy;
 import io.softnic.verbs.VerbsException;
 
@@ -20,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -33,6 +36,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
@@ -41,16 +45,27 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * the engine lives in owner-only files under {@code DIR/vnic-NAME/}: its doorbell ring, the CQ and QP rings (created
  * here, mapped by both sides) and its MR memory (created by the tenant, mapped here at registration after the checks),
  * so the data path never comes back here.
+ * <p>
+ * Lifecycle: each tenant bumps a heartbeat counter in its vNIC's {@code heartbeat} file. {@link #checkTenants}, run
+ * by the master's agent a few times a second (one pass over every vNIC, no thread per tenant), reclaims a vNIC whose
+ * tenant's pid is gone or whose heartbeat, once started, stood still longer than the tenant timeout: its QPs go to ERR
+ * (posted work flushes; a connected peer then sees its retries exhausted), its QPs, MRs, CQs and PDs are destroyed,
+ * its directory deleted, and {@code vnic_tenants_reclaimed} counts it. The vNIC stays and can be attached again.
  */
 public final class TenantPlane
 {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    /** How long a tenant's heartbeat may stand still before the master reclaims its vNIC, unless set. */
+    public static final long DEFAULT_TENANT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Path dir;
     private final ControlPlane control;
     private final VnicTable vnics;
     private final EngineCounters counters;
     private final int rejectedDoorbells;
+    private final int reclaimedTenants;
+    private long tenantTimeoutNanos = DEFAULT_TENANT_TIMEOUT_NANOS;
     private final int maxQps;
     /** Per QP (qpn - QPN_BASE): the owning vNIC's id + 1, 0 for none; read by the scheduler for every doorbell. */
     private final AtomicIntegerArray qpOwner;
@@ -67,6 +82,10 @@ public final class TenantPlane
         final long pid;
         final Path dir;
         final Scheduler.TenantDoorbell doorbell;
+        /** The tenant's heartbeat file: its counter, the last value seen and when it last moved. */
+        final MemorySegment heartbeat;
+        long lastBeat;
+        long lastBeatAt;
         final BitSet pds = new BitSet();
         final BitSet cqs = new BitSet();
         final BitSet qps = new BitSet();
@@ -75,13 +94,15 @@ public final class TenantPlane
         int nextRing;
 
         Attachment(final Vnic vnic, final int generation, final long pid, final Path dir,
-            final Scheduler.TenantDoorbell doorbell)
+            final Scheduler.TenantDoorbell doorbell, final MemorySegment heartbeat)
         {
             this.vnic = vnic;
             this.generation = generation;
             this.pid = pid;
             this.dir = dir;
             this.doorbell = doorbell;
+            this.heartbeat = heartbeat;
+            this.lastBeatAt = System.nanoTime();
         }
 
         void publishUsage()
@@ -100,6 +121,7 @@ public final class TenantPlane
         this.maxQps = maxQps;
         this.qpOwner = new AtomicIntegerArray(maxQps);
         this.rejectedDoorbells = counters.allocate("vnic_doorbells_rejected");
+        this.reclaimedTenants = counters.allocate("vnic_tenants_reclaimed");
         try
         {
             this.owner = Files.getOwner(dir);
@@ -108,6 +130,82 @@ public final class TenantPlane
         {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /** How long a tenant's heartbeat may stand still before its vNIC is reclaimed (default 2 s). */
+    public synchronized TenantPlane tenantTimeout(final long nanos)
+    {
+        if (nanos <= 0)
+        {
+            throw new IllegalArgumentException("tenant timeout must be positive");
+        }
+        this.tenantTimeoutNanos = nanos;
+        return this;
+    }
+
+    public synchronized long tenantTimeoutNanos()
+    {
+        return tenantTimeoutNanos;
+    }
+
+    /** vNICs reclaimed from tenants that died or stopped beating. */
+    public long reclaimed()
+    {
+        return counters.get(reclaimedTenants);
+    }
+
+    /**
+     * One liveness pass over every attached tenant (the master's agent calls this a few times a second): reclaims
+     * the vNIC of a tenant whose process is gone, or whose heartbeat counter stood still longer than the tenant
+     * timeout (a tenant that never beat, e.g. a hand-written client, is judged by its pid only). Returns how many
+     * were reclaimed.
+     */
+    public synchronized int checkTenants(final long now)
+    {
+        int reclaimed = 0;
+        for (final Attachment a : attached)
+        {
+            if (a == null)
+            {
+                continue;
+            }
+            final long beat = (long)LONG.getAcquire(a.heartbeat, (long)TenantMessages.HEARTBEAT_COUNTER_OFFSET);
+            String reason = null;
+            if (beat != a.lastBeat)
+            {
+                a.lastBeat = beat;
+                a.lastBeatAt = now;
+            }
+            else if (beat != 0 && now - a.lastBeatAt > tenantTimeoutNanos)
+            {
+                reason = "its heartbeat stood still for " + TimeUnit.NANOSECONDS.toMillis(now - a.lastBeatAt) + " ms";
+            }
+            if (reason == null && !alive(a.pid))
+            {
+                reason = "its process is gone";
+            }
+            if (reason != null)
+            {
+                reclaim(a, reason);
+                reclaimed++;
+            }
+        }
+        return reclaimed;
+    }
+
+    /** Takes back everything a dead tenant held: QPs to ERR first (posted work flushes), then frees it all. */
+    private void reclaim(final Attachment a, final String reason)
+    {
+        final IbvQpAttr err = new IbvQpAttr();
+        err.qpState = IbvQpState.ERR;
+        a.qps.stream().forEach(qpn -> quietly(() -> control.modifyQp(qpn, err, IbvQpAttrMask.STATE)));
+        final int qps = a.qps.cardinality();
+        final int mrs = a.mrs.size();
+        final int cqs = a.cqs.cardinality();
+        detach(a);
+        counters.increment(reclaimedTenants);
+        System.err.println("softnic engine: reclaimed vNIC " + a.vnic.name() + " from pid " + a.pid + " (" + reason +
+            "): " + qps + " QPs, " + cqs + " CQs, " + mrs + " MRs freed");
     }
 
     /**
@@ -200,7 +298,7 @@ public final class TenantPlane
             {
                 throw new VnicException(CommandRing.EXISTS, "vNIC " + name + " is attached by pid " + old.pid);
             }
-            detach(old);
+            reclaim(old, "its process is gone");
         }
         counters.increment(vnic.controlOpsCounter());
         final Path vdir = dir.resolve(TenantMessages.vnicDirName(name));
@@ -214,7 +312,9 @@ public final class TenantPlane
                 DoorbellRing.bytesFor(capacity)), capacity);
             final Scheduler.TenantDoorbell doorbell = new Scheduler.TenantDoorbell(ring, vnic.id(), qpOwner,
                 ControlPlane.QPN_BASE, vnic.dataOpsCounter(), rejectedDoorbells);
-            final Attachment a = new Attachment(vnic, ++generation, clientPid, vdir, doorbell);
+            final MemorySegment heartbeat = createFile(vdir.resolve(TenantMessages.HEARTBEAT_FILE),
+                TenantMessages.HEARTBEAT_FILE_LENGTH);
+            final Attachment a = new Attachment(vnic, ++generation, clientPid, vdir, doorbell, heartbeat);
             attached[vnic.id()] = a;
             control.scheduler().addTenantDoorbell(doorbell);
             final IbvDeviceAttr d = control.queryDevice();
