@@ -1,5 +1,6 @@
 package io.softnic.hostif;
 
+import io.softnic.cm.CmParams;
 import io.softnic.verbs.IbvAhAttr;
 import io.softnic.verbs.IbvMigState;
 import io.softnic.verbs.IbvQpAttr;
@@ -39,6 +40,28 @@ import java.util.regex.Pattern;
  * QUERY_QP   request: session | @8 qpn | response: @0 attributes (ATTR_LENGTH)
  * DESTROY_QP request: session | @8 qpn
  * </pre>
+ * The connection manager, split into requests the master answers at once (the tenant waits by polling):
+ * <pre>
+ * CM_LISTEN          request: session | @8 service port | response: @0 listener id
+ * CM_CLOSE_LISTENER  request: session | @8 listener id
+ * CM_GET_REQUEST     request: session | @8 listener id | response: empty (none pending) or CM_REQUEST_LENGTH:
+ *                    @0 request id (8) | @8 remote IPv4 | remote port | remote QPN | starting PSN | MTU |
+ *                    responder resources | initiator depth | retry | RNR retry | timeout | @48 private data length |
+ *                    @52 private data
+ * CM_ACCEPT          request: session | @8 qpn | @16 request id (8) | @24 params (CM_PARAMS_LENGTH)
+ * CM_REJECT          request: session | @8 reason | @16 request id (8)
+ * CM_CONNECT         request: session | @8 qpn | @12 remote IPv4 | @16 service port | @24 timeout ns (8) |
+ *                    @32 params (CM_PARAMS_LENGTH) | response: @0 handle
+ * CM_CONNECT_POLL    request: session | @8 handle | response: @0 outcome (CM_PENDING, CM_ESTABLISHED, CM_REJECTED
+ *                    (REJ or timeout), CM_FAILED) | @4 reject reason (CmException's) | established: @8 remote IPv4 | remote QPN |
+ *                    remote starting PSN | MTU | @24 private data length | @28 private data; otherwise @8 message
+ *                    length | @12 message (UTF-8)
+ * CM_DISCONNECT      request: session | @8 qpn (QP to ERR, DREQ sent)
+ * CM_DISCONNECT_POLL request: session | @8 qpn | @12 give up (0/1) | response: @0 done (0/1)
+ * CM_STATE           request: session | @8 qpn | response: @0 CM state
+ * params: responder resources | initiator depth | retry | RNR retry | timeout | min RNR timer | MTU |
+ *         private data length | @32 private data (up to CM_MAX_PRIVATE_DATA)
+ * </pre>
  */
 public final class TenantMessages
 {
@@ -54,6 +77,38 @@ public final class TenantMessages
     public static final int MODIFY_QP = 29;
     public static final int QUERY_QP = 30;
     public static final int DESTROY_QP = 31;
+    public static final int CM_LISTEN = 32;
+    public static final int CM_CLOSE_LISTENER = 33;
+    public static final int CM_GET_REQUEST = 34;
+    public static final int CM_ACCEPT = 35;
+    public static final int CM_REJECT = 36;
+    public static final int CM_CONNECT = 37;
+    public static final int CM_CONNECT_POLL = 38;
+    public static final int CM_DISCONNECT = 39;
+    public static final int CM_DISCONNECT_POLL = 40;
+    public static final int CM_STATE = 41;
+
+    /** Outcomes of CM_CONNECT_POLL. */
+    public static final int CM_PENDING = 0;
+    public static final int CM_ESTABLISHED = 1;
+    public static final int CM_REJECTED = 2;
+    public static final int CM_FAILED = 3;
+
+    /** The most private data any CM message carries (a REP's 196 bytes). */
+    public static final int CM_MAX_PRIVATE_DATA = 196;
+    public static final int CM_PARAMS_DATA_OFFSET = 32;
+    public static final int CM_PARAMS_LENGTH = CM_PARAMS_DATA_OFFSET + CM_MAX_PRIVATE_DATA;
+    public static final int CM_ACCEPT_REQUEST_ID_OFFSET = 16;
+    public static final int CM_ACCEPT_PARAMS_OFFSET = 24;
+    public static final int CM_ACCEPT_LENGTH = CM_ACCEPT_PARAMS_OFFSET + CM_PARAMS_LENGTH;
+    public static final int CM_REJECT_LENGTH = 24;
+    public static final int CM_CONNECT_TIMEOUT_OFFSET = 24;
+    public static final int CM_CONNECT_PARAMS_OFFSET = 32;
+    public static final int CM_CONNECT_LENGTH = CM_CONNECT_PARAMS_OFFSET + CM_PARAMS_LENGTH;
+    public static final int CM_REQUEST_DATA_OFFSET = 52;
+    public static final int CM_REQUEST_LENGTH = CM_REQUEST_DATA_OFFSET + CM_MAX_PRIVATE_DATA;
+    public static final int CM_PEER_DATA_OFFSET = 28;
+    public static final int CM_DISCONNECT_POLL_LENGTH = 16;
 
     public static final int SESSION_OFFSET = 0;
     public static final int SESSION_LENGTH = 8;
@@ -112,7 +167,50 @@ public final class TenantMessages
 
     public static boolean isTenantOp(final int opcode)
     {
-        return opcode >= ATTACH && opcode <= DESTROY_QP;
+        return opcode >= ATTACH && opcode <= CM_STATE;
+    }
+
+    /** Writes CM params at {@code at}; throws IllegalArgumentException if the private data does not fit. */
+    public static void putParams(final MemorySegment seg, final long at, final CmParams p)
+    {
+        final byte[] data = p.privateData() == null ? new byte[0] : p.privateData();
+        if (data.length > CM_MAX_PRIVATE_DATA)
+        {
+            throw new IllegalArgumentException("private data of " + data.length + " bytes (at most " +
+                CM_MAX_PRIVATE_DATA + ")");
+        }
+        final int[] ints = {p.responderResources(), p.initiatorDepth(), p.retryCount(), p.rnrRetryCount(),
+            p.timeout(), p.minRnrTimer(), p.mtu(), data.length};
+        for (int i = 0; i < ints.length; i++)
+        {
+            seg.set(ValueLayout.JAVA_INT, at + 4L * i, ints[i]);
+        }
+        MemorySegment.copy(data, 0, seg, ValueLayout.JAVA_BYTE, at + CM_PARAMS_DATA_OFFSET, data.length);
+    }
+
+    /** Reads CM params a tenant wrote; throws IllegalArgumentException on a private data length out of range. */
+    public static CmParams getParams(final MemorySegment seg, final long at)
+    {
+        final int[] v = new int[8];
+        for (int i = 0; i < v.length; i++)
+        {
+            v[i] = seg.get(ValueLayout.JAVA_INT, at + 4L * i);
+        }
+        return new CmParams(v[0], v[1], v[2], v[3], v[4], v[5], v[6],
+            getBytes(seg, at + CM_PARAMS_DATA_OFFSET, v[7]));
+    }
+
+    /** {@code length} bytes at {@code at}; throws IllegalArgumentException if more than any CM message carries. */
+    public static byte[] getBytes(final MemorySegment seg, final long at, final int length)
+    {
+        if (length < 0 || length > CM_MAX_PRIVATE_DATA)
+        {
+            throw new IllegalArgumentException("private data length " + length + " out of range 0.." +
+                CM_MAX_PRIVATE_DATA);
+        }
+        final byte[] data = new byte[length];
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, at, data, 0, length);
+        return data;
     }
 
     public static String vnicDirName(final String vnic)

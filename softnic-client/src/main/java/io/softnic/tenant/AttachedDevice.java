@@ -1,6 +1,10 @@
 package io.softnic.tenant;
 
 import io.softnic.cm.CmControl;
+import io.softnic.cm.CmException;
+import io.softnic.cm.CmParams;
+import io.softnic.cm.CmPeer;
+import io.softnic.cm.CmRequest;
 import io.softnic.hostif.CommandRing;
 import io.softnic.hostif.Cqe;
 import io.softnic.hostif.DoorbellRing;
@@ -20,6 +24,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -54,6 +59,10 @@ final class AttachedDevice implements DeviceControl
     /** After the engine's heartbeat stood still this long, also look whether its pid is gone (fast kill -9). */
     private static final long PID_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    /** How a CM wait polls the master: the first back-off, the longest, and the slack past a connect's timeout. */
+    static final long CM_FIRST_BACKOFF_NANOS = 20_000;
+    static final long CM_MAX_BACKOFF_NANOS = 2_000_000;
+    static final long CM_GRACE_MILLIS = 2_000;
 
     private final Path engineDir;
     private final Path vnicDir;
@@ -85,7 +94,7 @@ final class AttachedDevice implements DeviceControl
     }
 
     /** An answer: status, error message, a copy of the payload. */
-    private record Response(int status, String message, MemorySegment payload)
+    private record Response(int status, String message, MemorySegment payload, int length)
     {
     }
 
@@ -231,7 +240,7 @@ final class AttachedDevice implements DeviceControl
             final MemorySegment copy = MemorySegment.ofArray(new long[(CommandRing.PAYLOAD_CAPACITY + 7) / 8]);
             MemorySegment.copy(ring.region(), ring.payloadOffset(slot), copy, 0, n);
             final String message = status == CommandRing.OK ? "" : ring.getString(ring.payloadOffset(slot), n);
-            return new Response(status, message.isEmpty() ? CommandRing.statusName(status) : message, copy);
+            return new Response(status, message.isEmpty() ? CommandRing.statusName(status) : message, copy, n);
         }
         finally
         {
@@ -592,10 +601,206 @@ final class AttachedDevice implements DeviceControl
     }
 
     @Override
-    public CmControl cm()
+    public synchronized CmControl cm()
     {
-        throw new VerbsException("the connection manager is not yet available to attached tenants: connect QPs " +
-            "with modify_qp");
+        if (cm == null)
+        {
+            cm = new TenantCm();
+        }
+        return cm;
+    }
+
+    private TenantCm cm;
+
+    /**
+     * The connection manager over the command channel. The master cannot block for one tenant, so each blocking call
+     * is split into requests it answers at once (start, then poll), and this side waits: it polls with a back-off
+     * from {@value #CM_FIRST_BACKOFF_NANOS} ns doubling up to {@value #CM_MAX_BACKOFF_NANOS} ns, bounded by its own
+     * timeout (the engine's for a connect, plus {@value #CM_GRACE_MILLIS} ms). Errors are those of the embedded CM:
+     * a REJ or a connect that timed out throws {@link CmException} with the reason.
+     */
+    private final class TenantCm implements CmControl
+    {
+        @Override
+        public int listen(final int port)
+        {
+            return session("cm listen on port " + port, TenantMessages.CM_LISTEN, TenantMessages.ONE_ARG_LENGTH,
+                (seg, at) -> seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, port))
+                .get(ValueLayout.JAVA_INT, 0);
+        }
+
+        @Override
+        public void closeListener(final int listenerId)
+        {
+            if (!closed && engineDead == null)
+            {
+                oneArg("cm close listener", TenantMessages.CM_CLOSE_LISTENER, listenerId);
+            }
+        }
+
+        @Override
+        public CmRequest getRequest(final int listenerId, final long timeoutNanos)
+        {
+            final long deadline = System.nanoTime() + Math.max(0, timeoutNanos);
+            long backoff = CM_FIRST_BACKOFF_NANOS;
+            while (true)
+            {
+                final Response r = call(TenantMessages.CM_GET_REQUEST, TenantMessages.ONE_ARG_LENGTH, (seg, at) ->
+                {
+                    seg.set(ValueLayout.JAVA_LONG, at + TenantMessages.SESSION_OFFSET, session);
+                    seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, listenerId);
+                });
+                final MemorySegment p = ok("cm get request", r);
+                if (r.length() >= TenantMessages.CM_REQUEST_DATA_OFFSET)
+                {
+                    final int[] v = new int[10];
+                    for (int i = 0; i < v.length; i++)
+                    {
+                        v[i] = p.get(ValueLayout.JAVA_INT, 8 + 4L * i);
+                    }
+                    return new CmRequest(p.get(ValueLayout.JAVA_LONG, 0), v[0], v[1], v[2], v[3], v[4], v[5], v[6],
+                        v[7], v[8], v[9], TenantMessages.getBytes(p, TenantMessages.CM_REQUEST_DATA_OFFSET,
+                        p.get(ValueLayout.JAVA_INT, TenantMessages.CM_REQUEST_DATA_OFFSET - 4)));
+                }
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    return null;
+                }
+                backoff = backOff(backoff, deadline);
+            }
+        }
+
+        @Override
+        public void accept(final long requestId, final int qpn, final CmParams params)
+        {
+            checkPrivateData(params);
+            session("cm accept", TenantMessages.CM_ACCEPT, TenantMessages.CM_ACCEPT_LENGTH, (seg, at) ->
+            {
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, qpn);
+                seg.set(ValueLayout.JAVA_LONG, at + TenantMessages.CM_ACCEPT_REQUEST_ID_OFFSET, requestId);
+                TenantMessages.putParams(seg, at + TenantMessages.CM_ACCEPT_PARAMS_OFFSET, params);
+            });
+        }
+
+        @Override
+        public void reject(final long requestId, final int reason)
+        {
+            session("cm reject", TenantMessages.CM_REJECT, TenantMessages.CM_REJECT_LENGTH, (seg, at) ->
+            {
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, reason);
+                seg.set(ValueLayout.JAVA_LONG, at + TenantMessages.CM_ACCEPT_REQUEST_ID_OFFSET, requestId);
+            });
+        }
+
+        @Override
+        public CmPeer connect(final int qpn, final int remoteIpv4, final int port, final CmParams params,
+            final long timeoutNanos)
+        {
+            checkPrivateData(params);
+            if (timeoutNanos <= 0)
+            {
+                throw new VerbsException("connect: timeout must be positive: " + timeoutNanos + " ns");
+            }
+            final int handle = session("cm connect", TenantMessages.CM_CONNECT, TenantMessages.CM_CONNECT_LENGTH,
+                (seg, at) ->
+                {
+                    seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, qpn);
+                    seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG1, remoteIpv4);
+                    seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG2, port);
+                    seg.set(ValueLayout.JAVA_LONG, at + TenantMessages.CM_CONNECT_TIMEOUT_OFFSET, timeoutNanos);
+                    TenantMessages.putParams(seg, at + TenantMessages.CM_CONNECT_PARAMS_OFFSET, params);
+                }).get(ValueLayout.JAVA_INT, 0);
+            // the engine gives up at its deadline when polled; this side's own bound is for an engine that does not
+            final long deadline = System.nanoTime() + timeoutNanos + TimeUnit.MILLISECONDS.toNanos(CM_GRACE_MILLIS);
+            long backoff = CM_FIRST_BACKOFF_NANOS;
+            while (true)
+            {
+                final MemorySegment p = session("cm connect", TenantMessages.CM_CONNECT_POLL,
+                    TenantMessages.ONE_ARG_LENGTH, (seg, at) -> seg.set(ValueLayout.JAVA_INT,
+                        at + TenantMessages.ARG0, handle));
+                final int outcome = p.get(ValueLayout.JAVA_INT, 0);
+                switch (outcome)
+                {
+                    case TenantMessages.CM_PENDING ->
+                    {
+                        if (System.nanoTime() - deadline >= 0)
+                        {
+                            throw new CmException("connect: no outcome from the engine within " +
+                                TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (+" + CM_GRACE_MILLIS + " ms)",
+                                CmException.TIMEOUT);
+                        }
+                        backoff = backOff(backoff, deadline);
+                    }
+                    case TenantMessages.CM_ESTABLISHED ->
+                    {
+                        return new CmPeer(p.get(ValueLayout.JAVA_INT, 8), p.get(ValueLayout.JAVA_INT, 12),
+                            p.get(ValueLayout.JAVA_INT, 16), p.get(ValueLayout.JAVA_INT, 20),
+                            TenantMessages.getBytes(p, TenantMessages.CM_PEER_DATA_OFFSET,
+                                p.get(ValueLayout.JAVA_INT, 24)));
+                    }
+                    default ->
+                    {
+                        final int n = Math.max(0, Math.min(p.get(ValueLayout.JAVA_INT, 8),
+                            CommandRing.PAYLOAD_CAPACITY - 12));
+                        final String message = new String(p.asSlice(12, n).toArray(ValueLayout.JAVA_BYTE),
+                            StandardCharsets.UTF_8);
+                        if (outcome == TenantMessages.CM_REJECTED)
+                        {
+                            throw new CmException(message, p.get(ValueLayout.JAVA_INT, 4));
+                        }
+                        throw new VerbsException(message.isEmpty() ? "connect failed" : message);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void disconnect(final int qpn, final long timeoutNanos)
+        {
+            oneArg("cm disconnect", TenantMessages.CM_DISCONNECT, qpn);
+            final long deadline = System.nanoTime() + Math.max(0, timeoutNanos);
+            long backoff = CM_FIRST_BACKOFF_NANOS;
+            while (true)
+            {
+                final boolean giveUp = System.nanoTime() - deadline >= 0;
+                final MemorySegment p = session("cm disconnect", TenantMessages.CM_DISCONNECT_POLL,
+                    TenantMessages.CM_DISCONNECT_POLL_LENGTH, (seg, at) ->
+                    {
+                        seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, qpn);
+                        seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG1, giveUp ? 1 : 0);
+                    });
+                if (p.get(ValueLayout.JAVA_INT, 0) != 0 || giveUp)
+                {
+                    return;
+                }
+                backoff = backOff(backoff, deadline);
+            }
+        }
+
+        @Override
+        public int state(final int qpn)
+        {
+            return session("cm state", TenantMessages.CM_STATE, TenantMessages.ONE_ARG_LENGTH,
+                (seg, at) -> seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, qpn))
+                .get(ValueLayout.JAVA_INT, 0);
+        }
+
+        private static void checkPrivateData(final CmParams params)
+        {
+            if (params.privateData() != null && params.privateData().length > TenantMessages.CM_MAX_PRIVATE_DATA)
+            {
+                throw new VerbsException("private data of " + params.privateData().length + " bytes (at most " +
+                    TenantMessages.CM_MAX_PRIVATE_DATA + ")");
+            }
+        }
+
+        /** Sleeps the back-off (never past the deadline by much) and returns the next one. */
+        private static long backOff(final long backoff, final long deadline)
+        {
+            final long left = deadline - System.nanoTime();
+            LockSupport.parkNanos(Math.max(1, Math.min(backoff, left)));
+            return Math.min(backoff * 2, CM_MAX_BACKOFF_NANOS);
+        }
     }
 
     /** Detaches (the engine frees what this tenant held and deletes its files), then unmaps. */

@@ -55,6 +55,10 @@ final class CmConnection
     CmPeer peer;
     int rejectReason;
     String failure;
+    /** Active side: the service port asked for, and when a connect not yet answered gives up. */
+    int servicePort;
+    long connectTimeoutNanos;
+    long connectDeadline = Long.MAX_VALUE;
 
     // What a REQ said, kept by the passive side for accept.
     CmListener listener;

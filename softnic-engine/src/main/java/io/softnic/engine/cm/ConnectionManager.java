@@ -1266,6 +1266,52 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
     public CmPeer connect(
         final int qpn, final int remoteIpv4, final int port, final CmParams params, final long timeoutNanos)
     {
+        final CmConnection c = startConnect(qpn, remoteIpv4, port, params, timeoutNanos);
+        CmPeer peer;
+        while ((peer = pollConnect(c)) == null)
+        {
+            idle.run();
+        }
+        return peer;
+    }
+
+    /**
+     * The first half of {@link #connect}, for callers that cannot block (the master serving an attached tenant):
+     * sends the REQ and returns a handle for {@link #connectPoll}. The connect gives up when it is polled after
+     * {@code timeoutNanos} without an answer (or when the REQ's retries run out).
+     */
+    public int connectStart(
+        final int qpn, final int remoteIpv4, final int port, final CmParams params, final long timeoutNanos)
+    {
+        return startConnect(qpn, remoteIpv4, port, params, timeoutNanos).localCommId;
+    }
+
+    /**
+     * The outcome of a connect started with {@link #connectStart}: the peer once established, null while pending;
+     * throws {@link CmException} on REJ or timeout (the QP back in RESET) as {@link #connect} does. Never blocks.
+     */
+    public CmPeer connectPoll(final int handle)
+    {
+        final CmConnection c;
+        lock.lock();
+        try
+        {
+            c = byLocalCommId.get(handle);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+        if (c == null || !c.active)
+        {
+            throw new VerbsException("no connect " + handle + " (unknown, or finished long ago)");
+        }
+        return pollConnect(c);
+    }
+
+    private CmConnection startConnect(
+        final int qpn, final int remoteIpv4, final int port, final CmParams params, final long timeoutNanos)
+    {
         final byte[] data = checkParams(params, CmIpPrivateData.REQ_USER_DATA_LENGTH,
             "a REQ (92 bytes less rdma_cm's 36-byte IP header)");
         checkServicePort(port);
@@ -1277,7 +1323,6 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         {
             throw new VerbsException("connect: timeout must be positive: " + timeoutNanos + " ns");
         }
-        final long deadline = clock.nanoTime() + timeoutNanos;
         final CmConnection c;
         lock.lock();
         try
@@ -1294,6 +1339,9 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
             c.startingPsn = random.nextInt() & 0xFF_FFFF;
             c.transactionId = random.nextLong();
             c.altPortIndex = altPortIndex;
+            c.servicePort = port;
+            c.connectTimeoutNanos = timeoutNanos;
+            c.connectDeadline = clock.nanoTime() + timeoutNanos;
             final int rdMax = ctx.maxRdAtomic();
             messages.req(c.lastMad, c.transactionId, c.localCommId, new CmMessages.ReqFields(
                 CmIpPrivateData.tcpServiceId(port), caGuid, qpn, c.startingPsn,
@@ -1313,33 +1361,39 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         {
             lock.unlock();
         }
+        return c;
+    }
 
-        while (c.outcome == CmConnection.PENDING)
+    /** One look at an active connection: the peer, null while pending (giving up past its deadline), or throws. */
+    private CmPeer pollConnect(final CmConnection c)
+    {
+        if (c.outcome == CmConnection.PENDING)
         {
-            if (clock.nanoTime() - deadline >= 0)
+            if (clock.nanoTime() - c.connectDeadline < 0)
             {
-                lock.lock();
-                try
-                {
-                    if (c.outcome == CmConnection.PENDING)
-                    {
-                        giveUpConnect(c, "connect: no reply from " + IbvAhAttr.ipv4ToString(remoteIpv4) + ":" + port +
-                            " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms", clock.nanoTime());
-                    }
-                }
-                finally
-                {
-                    lock.unlock();
-                }
-                break;
+                return null;
             }
-            idle.run();
+            lock.lock();
+            try
+            {
+                if (c.outcome == CmConnection.PENDING)
+                {
+                    giveUpConnect(c, "connect: no reply from " + IbvAhAttr.ipv4ToString(c.remoteIpv4) + ":" +
+                        c.servicePort + " within " + TimeUnit.NANOSECONDS.toMillis(c.connectTimeoutNanos) + " ms",
+                        clock.nanoTime());
+                }
+            }
+            finally
+            {
+                lock.unlock();
+            }
         }
         return switch (c.outcome)
         {
             case CmConnection.ESTABLISHED -> c.peer;
-            case CmConnection.REJECTED -> throw new CmException("connect to " + IbvAhAttr.ipv4ToString(remoteIpv4) +
-                ":" + port + " rejected: " + CmRej.reasonName(c.rejectReason) + " (" + c.rejectReason + ")" +
+            case CmConnection.REJECTED -> throw new CmException("connect to " +
+                IbvAhAttr.ipv4ToString(c.remoteIpv4) + ":" + c.servicePort + " rejected: " +
+                CmRej.reasonName(c.rejectReason) + " (" + c.rejectReason + ")" +
                 (c.rejectReason == CmRej.INVALID_SERVICE_ID ? ": nothing listens on that port" : ""),
                 c.rejectReason);
             case CmConnection.TIMED_OUT -> throw new CmException(c.failure, CmException.TIMEOUT);
@@ -1351,27 +1405,30 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
     public void disconnect(final int qpn, final long timeoutNanos)
     {
         final long deadline = clock.nanoTime() + Math.max(0, timeoutNanos);
-        final CmConnection c;
+        disconnectStart(qpn);
+        while (!disconnectPoll(qpn, clock.nanoTime() - deadline >= 0))
+        {
+            idle.run();
+        }
+    }
+
+    /**
+     * The first half of {@link #disconnect}, for callers that cannot block: QP to ERR and DREQ sent (nothing if the
+     * connection is already going or gone); {@link #disconnectPoll} tells when the DREP came.
+     */
+    public void disconnectStart(final int qpn)
+    {
         lock.lock();
         try
         {
-            c = byQpn.get(qpn);
+            final CmConnection c = byQpn.get(qpn);
             if (c == null || !ownsQp(c))
             {
                 throw new VerbsException("disconnect: QP " + qpn + " has no connection");
             }
             switch (c.state)
             {
-                case CmState.ESTABLISHED, CmState.REP_SENT ->
-                {
-                    qps.toError(qpn);
-                    c.transactionId = random.nextLong();
-                    messages.dreq(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, c.remoteQpn);
-                    c.lastAttribute = Mad.ATTR_DREQ;
-                    c.state = CmState.DREQ_SENT;
-                    send(c, c.lastMad);
-                    c.arm(clock.nanoTime(), RESPONSE_TIMEOUT_NANOS);
-                }
+                case CmState.ESTABLISHED, CmState.REP_SENT -> sendDreq(c);
                 case CmState.DREQ_SENT, CmState.DREQ_RCVD, CmState.DISCONNECTED, CmState.TIMEWAIT ->
                 {
                     // already going or gone
@@ -1384,28 +1441,71 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         {
             lock.unlock();
         }
-        while (c.state == CmState.DREQ_SENT)
+    }
+
+    /**
+     * Whether the disconnect of the QP's connection is done (the DREP came, or the peer's DREQ crossed ours). With
+     * {@code giveUp}, a disconnect still waiting for its DREP is done for the caller (the DREQ keeps being repeated in
+     * the background until its retries run out). Never blocks.
+     */
+    public boolean disconnectPoll(final int qpn, final boolean giveUp)
+    {
+        lock.lock();
+        try
         {
-            if (clock.nanoTime() - deadline >= 0)
+            final CmConnection c = byQpn.get(qpn);
+            if (c == null || c.state != CmState.DREQ_SENT)
             {
-                lock.lock();
-                try
-                {
-                    if (c.state == CmState.DREQ_SENT)
-                    {
-                        // no DREP yet: down for the caller; the DREQ keeps being repeated until its retries run out
-                        c.forgetAt = clock.nanoTime() + TIMEWAIT_NANOS;
-                        c.state = CmState.DISCONNECTED;
-                    }
-                }
-                finally
-                {
-                    lock.unlock();
-                }
-                return;
+                return true;
             }
-            idle.run();
+            if (giveUp)
+            {
+                // no DREP yet: down for the caller; the DREQ keeps being repeated until its retries run out
+                c.forgetAt = clock.nanoTime() + TIMEWAIT_NANOS;
+                c.state = CmState.DISCONNECTED;
+                return true;
+            }
+            return false;
         }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Disconnects the QP's connection if it is up (a DREQ the peer sees at once), without waiting: for the master
+     * taking back what a tenant held. Returns whether a DREQ went out.
+     */
+    public boolean disconnectIfConnected(final int qpn)
+    {
+        lock.lock();
+        try
+        {
+            final CmConnection c = byQpn.get(qpn);
+            if (c == null || !ownsQp(c) || c.state != CmState.ESTABLISHED && c.state != CmState.REP_SENT)
+            {
+                return false;
+            }
+            sendDreq(c);
+            return true;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock: QP to ERR (outstanding work flushes), DREQ sent and its retry timer armed. */
+    private void sendDreq(final CmConnection c)
+    {
+        qps.toError(c.qpn);
+        c.transactionId = random.nextLong();
+        messages.dreq(c.lastMad, c.transactionId, c.localCommId, c.remoteCommId, c.remoteQpn);
+        c.lastAttribute = Mad.ATTR_DREQ;
+        c.state = CmState.DREQ_SENT;
+        send(c, c.lastMad);
+        c.arm(clock.nanoTime(), RESPONSE_TIMEOUT_NANOS);
     }
 
     @Override

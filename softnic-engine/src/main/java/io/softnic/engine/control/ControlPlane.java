@@ -160,6 +160,12 @@ public final class ControlPlane
         this.cm = cm;
     }
 
+    /** The engine's connection manager, for the master serving attached tenants; null if there is none. */
+    public io.softnic.engine.cm.ConnectionManager connectionManager()
+    {
+        return cm instanceof io.softnic.engine.cm.ConnectionManager m ? m : null;
+    }
+
     /** Lock-free lookup for the pipelines; null if no such QP. */
     public QueuePair qp(final int qpn)
     {

@@ -1,5 +1,10 @@
 package io.softnic.engine.vnic;
 
+import io.softnic.cm.CmException;
+import io.softnic.cm.CmParams;
+import io.softnic.cm.CmPeer;
+import io.softnic.cm.CmRequest;
+import io.softnic.engine.cm.ConnectionManager;
 import io.softnic.engine.control.ControlPlane;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.sched.Scheduler;
@@ -33,7 +38,11 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.BitSet;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -48,14 +57,26 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * <p>
  * Lifecycle: each tenant bumps a heartbeat counter in its vNIC's {@code heartbeat} file. {@link #checkTenants}, run
  * by the master's agent a few times a second (one pass over every vNIC, no thread per tenant), reclaims a vNIC whose
- * tenant's pid is gone or whose heartbeat, once started, stood still longer than the tenant timeout: its QPs go to ERR
- * (posted work flushes; a connected peer then sees its retries exhausted), its QPs, MRs, CQs and PDs are destroyed,
- * its directory deleted, and {@code vnic_tenants_reclaimed} counts it. The vNIC stays and can be attached again.
+ * tenant's pid is gone or whose heartbeat, once started, stood still longer than the tenant timeout: its CM
+ * connections that are up are disconnected with a DREQ (the peer's CM sees DISCONNECTED at once), its QPs go to ERR
+ * (posted work flushes; a peer connected by hand sees its retries exhausted), its listeners are closed, its QPs, MRs,
+ * CQs and PDs are destroyed, its directory deleted, and {@code vnic_tenants_reclaimed} counts it. The vNIC stays and
+ * can be attached again.
+ * <p>
+ * The CM: the master serves every tenant from one agent and must never wait, so each blocking {@code CmControl} call
+ * is split into requests answered at once ({@link ConnectionManager#connectStart}/{@link
+ * ConnectionManager#connectPoll}, {@link ConnectionManager#disconnectStart}/{@link ConnectionManager#disconnectPoll},
+ * {@code getRequest} with no wait); the tenant polls with a back-off. A tenant connects and accepts with its own QPs
+ * only, answers only requests handed to it from its own listeners, and polls only its own connects.
  */
 public final class TenantPlane
 {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    /** Service ports one tenant may listen on at once. */
+    static final int MAX_LISTENERS = 16;
+    /** Connection requests handed to a tenant and not yet answered that the master remembers (oldest forgotten). */
+    static final int MAX_PENDING_REQUESTS = 1024;
     /** How long a tenant's heartbeat may stand still before the master reclaims its vNIC, unless set. */
     public static final long DEFAULT_TENANT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
@@ -90,6 +111,10 @@ public final class TenantPlane
         final BitSet cqs = new BitSet();
         final BitSet qps = new BitSet();
         final Map<Integer, Long> mrs = new HashMap<>();
+        /** CM: the tenant's listeners, the requests handed to it (by id), its connects in flight (handle: QPN). */
+        final Set<Integer> listeners = new HashSet<>();
+        final LinkedHashSet<Long> requests = new LinkedHashSet<>();
+        final Map<Integer, Integer> connects = new HashMap<>();
         long mrBytes;
         int nextRing;
 
@@ -196,6 +221,7 @@ public final class TenantPlane
     /** Takes back everything a dead tenant held: QPs to ERR first (posted work flushes), then frees it all. */
     private void reclaim(final Attachment a, final String reason)
     {
+        final int dreqs = disconnectAll(a); // the peers see a DREQ at once, not their retries running out
         final IbvQpAttr err = new IbvQpAttr();
         err.qpState = IbvQpState.ERR;
         a.qps.stream().forEach(qpn -> quietly(() -> control.modifyQp(qpn, err, IbvQpAttrMask.STATE)));
@@ -205,7 +231,7 @@ public final class TenantPlane
         detach(a);
         counters.increment(reclaimedTenants);
         System.err.println("softnic engine: reclaimed vNIC " + a.vnic.name() + " from pid " + a.pid + " (" + reason +
-            "): " + qps + " QPs, " + cqs + " CQs, " + mrs + " MRs freed");
+            "): " + qps + " QPs, " + cqs + " CQs, " + mrs + " MRs freed, " + dreqs + " connections disconnected");
     }
 
     /**
@@ -241,6 +267,16 @@ public final class TenantPlane
                 case TenantMessages.MODIFY_QP -> modifyQp(a, req, length);
                 case TenantMessages.QUERY_QP -> queryQp(a, req, length, resp);
                 case TenantMessages.DESTROY_QP -> destroyQp(a, req, length);
+                case TenantMessages.CM_LISTEN -> cmListen(a, req, length, resp);
+                case TenantMessages.CM_CLOSE_LISTENER -> cmCloseListener(a, req, length);
+                case TenantMessages.CM_GET_REQUEST -> cmGetRequest(a, req, length, resp);
+                case TenantMessages.CM_ACCEPT -> cmAccept(a, req, length);
+                case TenantMessages.CM_REJECT -> cmReject(a, req, length);
+                case TenantMessages.CM_CONNECT -> cmConnect(a, req, length, resp);
+                case TenantMessages.CM_CONNECT_POLL -> cmConnectPoll(a, req, length, resp);
+                case TenantMessages.CM_DISCONNECT -> cmDisconnect(a, req, length);
+                case TenantMessages.CM_DISCONNECT_POLL -> cmDisconnectPoll(a, req, length, resp);
+                case TenantMessages.CM_STATE -> cmState(a, req, length, resp);
                 default -> throw new VnicException(CommandRing.UNKNOWN_OPCODE, "unknown tenant operation " + opcode);
             };
         }
@@ -358,6 +394,15 @@ public final class TenantPlane
     /** Frees everything the tenant holds (QPs first, so no doorbell reaches them), then deletes its files. */
     private void detach(final Attachment a)
     {
+        disconnectAll(a);
+        final ConnectionManager cm = control.connectionManager();
+        if (cm != null)
+        {
+            a.listeners.forEach(id -> quietly(() -> cm.closeListener(id)));
+        }
+        a.listeners.clear();
+        a.requests.clear();
+        a.connects.clear();
         a.qps.stream().forEach(qpn ->
         {
             qpOwner.set(qpn - ControlPlane.QPN_BASE, 0);
@@ -667,9 +712,253 @@ public final class TenantPlane
         expect("destroy_qp", length, TenantMessages.ONE_ARG_LENGTH);
         final int qpn = ownQp(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
         qpOwner.set(qpn - ControlPlane.QPN_BASE, 0);
-        control.destroyQp(qpn);
+        control.destroyQp(qpn); // a connection still up is told with a DREQ by the CM (as rdma_destroy_id does)
         a.qps.clear(qpn);
+        a.connects.values().remove(qpn);
         return 0;
+    }
+
+    // ---- connection manager: each blocking call split into requests answered at once; the tenant polls ----
+
+    private ConnectionManager cm()
+    {
+        final ConnectionManager cm = control.connectionManager();
+        if (cm == null)
+        {
+            throw new VnicException(CommandRing.UNKNOWN_OPCODE, "this engine has no connection manager");
+        }
+        return cm;
+    }
+
+    /** DREQs for every connection of the tenant's QPs that is up; returns how many went out. */
+    private int disconnectAll(final Attachment a)
+    {
+        final ConnectionManager cm = control.connectionManager();
+        if (cm == null)
+        {
+            return 0;
+        }
+        int n = 0;
+        for (int qpn = a.qps.nextSetBit(0); qpn >= 0; qpn = a.qps.nextSetBit(qpn + 1))
+        {
+            try
+            {
+                if (cm.disconnectIfConnected(qpn))
+                {
+                    n++;
+                }
+            }
+            catch (final RuntimeException ignore)
+            {
+                // one connection that cannot be told must not stop the rest
+            }
+        }
+        return n;
+    }
+
+    private static CmParams params(final MemorySegment req, final long at)
+    {
+        try
+        {
+            return TenantMessages.getParams(req, at);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new VnicException(CommandRing.MALFORMED, ex.getMessage());
+        }
+    }
+
+    private int cmListen(final Attachment a, final MemorySegment req, final int length, final MemorySegment resp)
+    {
+        expect("cm_listen", length, TenantMessages.ONE_ARG_LENGTH);
+        if (a.listeners.size() >= MAX_LISTENERS)
+        {
+            throw new VnicException(CommandRing.LIMIT, "vNIC " + a.vnic.name() + " already listens on " +
+                MAX_LISTENERS + " ports");
+        }
+        final int id = cm().listen(req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        a.listeners.add(id);
+        resp.set(ValueLayout.JAVA_INT, 0, id);
+        return 4;
+    }
+
+    private int ownListener(final Attachment a, final int id)
+    {
+        if (!a.listeners.contains(id))
+        {
+            throw new VnicException(CommandRing.NOT_FOUND, "no listener " + id + " on vNIC " + a.vnic.name());
+        }
+        return id;
+    }
+
+    private int cmCloseListener(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("cm_close_listener", length, TenantMessages.ONE_ARG_LENGTH);
+        final int id = ownListener(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        a.listeners.remove(id);
+        cm().closeListener(id);
+        return 0;
+    }
+
+    private int cmGetRequest(final Attachment a, final MemorySegment req, final int length, final MemorySegment resp)
+    {
+        expect("cm_get_request", length, TenantMessages.ONE_ARG_LENGTH);
+        final int id = ownListener(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        final CmRequest r = cm().getRequest(id, 0);
+        if (r == null)
+        {
+            return 0;
+        }
+        if (a.requests.size() >= MAX_PENDING_REQUESTS)
+        {
+            final Iterator<Long> oldest = a.requests.iterator();
+            oldest.next();
+            oldest.remove();
+        }
+        a.requests.add(r.requestId());
+        resp.set(ValueLayout.JAVA_LONG, 0, r.requestId());
+        final int[] ints = {r.remoteIpv4(), r.remotePort(), r.remoteQpn(), r.startingPsn(), r.mtu(),
+            r.responderResources(), r.initiatorDepth(), r.retryCount(), r.rnrRetryCount(), r.timeout()};
+        for (int i = 0; i < ints.length; i++)
+        {
+            resp.set(ValueLayout.JAVA_INT, 8 + 4L * i, ints[i]);
+        }
+        final byte[] data = r.privateData() == null ? new byte[0] : r.privateData();
+        final int n = Math.min(data.length, TenantMessages.CM_MAX_PRIVATE_DATA);
+        resp.set(ValueLayout.JAVA_INT, TenantMessages.CM_REQUEST_DATA_OFFSET - 4, n);
+        MemorySegment.copy(data, 0, resp, ValueLayout.JAVA_BYTE, TenantMessages.CM_REQUEST_DATA_OFFSET, n);
+        return TenantMessages.CM_REQUEST_LENGTH;
+    }
+
+    private static long requestOf(final Attachment a, final long requestId)
+    {
+        if (!a.requests.contains(requestId))
+        {
+            throw new VnicException(CommandRing.NOT_FOUND, "no connection request " + requestId + " for vNIC " +
+                a.vnic.name());
+        }
+        return requestId;
+    }
+
+    private int cmAccept(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("cm_accept", length, TenantMessages.CM_ACCEPT_LENGTH);
+        final int qpn = ownQp(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        final long requestId = requestOf(a, req.get(ValueLayout.JAVA_LONG,
+            TenantMessages.CM_ACCEPT_REQUEST_ID_OFFSET));
+        final CmParams p = params(req, TenantMessages.CM_ACCEPT_PARAMS_OFFSET);
+        a.requests.remove(requestId);
+        cm().accept(requestId, qpn, p);
+        return 0;
+    }
+
+    private int cmReject(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("cm_reject", length, TenantMessages.CM_REJECT_LENGTH);
+        final int reason = req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0);
+        final long requestId = requestOf(a, req.get(ValueLayout.JAVA_LONG,
+            TenantMessages.CM_ACCEPT_REQUEST_ID_OFFSET));
+        a.requests.remove(requestId);
+        cm().reject(requestId, reason);
+        return 0;
+    }
+
+    private int cmConnect(final Attachment a, final MemorySegment req, final int length, final MemorySegment resp)
+    {
+        expect("cm_connect", length, TenantMessages.CM_CONNECT_LENGTH);
+        final int qpn = ownQp(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        final int ip = req.get(ValueLayout.JAVA_INT, TenantMessages.ARG1);
+        final int port = req.get(ValueLayout.JAVA_INT, TenantMessages.ARG2);
+        final long timeout = req.get(ValueLayout.JAVA_LONG, TenantMessages.CM_CONNECT_TIMEOUT_OFFSET);
+        final CmParams p = params(req, TenantMessages.CM_CONNECT_PARAMS_OFFSET);
+        a.connects.values().remove(qpn); // an earlier connect of this QP the tenant stopped polling
+        final int handle = cm().connectStart(qpn, ip, port, p, timeout);
+        a.connects.put(handle, qpn);
+        resp.set(ValueLayout.JAVA_INT, 0, handle);
+        return 4;
+    }
+
+    private int cmConnectPoll(final Attachment a, final MemorySegment req, final int length,
+        final MemorySegment resp)
+    {
+        expect("cm_connect_poll", length, TenantMessages.ONE_ARG_LENGTH);
+        final int handle = req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0);
+        if (!a.connects.containsKey(handle))
+        {
+            throw new VnicException(CommandRing.NOT_FOUND, "no connect " + handle + " on vNIC " + a.vnic.name());
+        }
+        int outcome;
+        int reason = 0;
+        String message = null;
+        CmPeer peer = null;
+        try
+        {
+            peer = cm().connectPoll(handle);
+            outcome = peer == null ? TenantMessages.CM_PENDING : TenantMessages.CM_ESTABLISHED;
+        }
+        catch (final CmException ex)
+        {
+            reason = ex.reason();
+            outcome = TenantMessages.CM_REJECTED; // a REJ, or no answer in time: the reason tells
+            message = ex.getMessage();
+        }
+        catch (final VerbsException ex)
+        {
+            outcome = TenantMessages.CM_FAILED;
+            message = ex.getMessage();
+        }
+        if (outcome != TenantMessages.CM_PENDING)
+        {
+            a.connects.remove(handle);
+        }
+        resp.set(ValueLayout.JAVA_INT, 0, outcome);
+        resp.set(ValueLayout.JAVA_INT, 4, reason);
+        if (peer != null)
+        {
+            resp.set(ValueLayout.JAVA_INT, 8, peer.remoteIpv4());
+            resp.set(ValueLayout.JAVA_INT, 12, peer.remoteQpn());
+            resp.set(ValueLayout.JAVA_INT, 16, peer.remoteStartingPsn());
+            resp.set(ValueLayout.JAVA_INT, 20, peer.mtu());
+            final byte[] data = peer.privateData() == null ? new byte[0] : peer.privateData();
+            final int n = Math.min(data.length, TenantMessages.CM_MAX_PRIVATE_DATA);
+            resp.set(ValueLayout.JAVA_INT, 24, n);
+            MemorySegment.copy(data, 0, resp, ValueLayout.JAVA_BYTE, TenantMessages.CM_PEER_DATA_OFFSET, n);
+            return TenantMessages.CM_PEER_DATA_OFFSET + n;
+        }
+        if (message != null)
+        {
+            final byte[] text = message.getBytes(StandardCharsets.UTF_8);
+            final int n = Math.min(text.length, CommandRing.PAYLOAD_CAPACITY - 12);
+            resp.set(ValueLayout.JAVA_INT, 8, n);
+            MemorySegment.copy(text, 0, resp, ValueLayout.JAVA_BYTE, 12, n);
+            return 12 + n;
+        }
+        return 8;
+    }
+
+    private int cmDisconnect(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("cm_disconnect", length, TenantMessages.ONE_ARG_LENGTH);
+        cm().disconnectStart(ownQp(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0)));
+        return 0;
+    }
+
+    private int cmDisconnectPoll(final Attachment a, final MemorySegment req, final int length,
+        final MemorySegment resp)
+    {
+        expect("cm_disconnect_poll", length, TenantMessages.CM_DISCONNECT_POLL_LENGTH);
+        final int qpn = ownQp(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        final boolean done = cm().disconnectPoll(qpn, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG1) != 0);
+        resp.set(ValueLayout.JAVA_INT, 0, done ? 1 : 0);
+        return 4;
+    }
+
+    private int cmState(final Attachment a, final MemorySegment req, final int length, final MemorySegment resp)
+    {
+        expect("cm_state", length, TenantMessages.ONE_ARG_LENGTH);
+        resp.set(ValueLayout.JAVA_INT, 0, cm().state(ownQp(a, req.get(ValueLayout.JAVA_INT,
+            TenantMessages.ARG0))));
+        return 4;
     }
 
     // ---- files ----
