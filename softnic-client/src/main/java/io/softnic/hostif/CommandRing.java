@@ -72,6 +72,8 @@ public final class CommandRing
     public static final int NOT_FOUND = 5;
     public static final int LIMIT = 6;
     public static final int INTERNAL = 7;
+    /** Refused by the engine's policy (e.g. a tenant asking for a vNIC the engine does not let tenants create). */
+    public static final int DENIED = 8;
 
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
@@ -317,6 +319,7 @@ public final class CommandRing
             case NOT_FOUND -> "not found";
             case LIMIT -> "limit exceeded";
             case INTERNAL -> "internal error";
+            case DENIED -> "not allowed by the engine's policy";
             default -> "status " + status;
         };
     }

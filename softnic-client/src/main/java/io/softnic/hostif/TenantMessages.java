@@ -1,6 +1,7 @@
 package io.softnic.hostif;
 
 import io.softnic.cm.CmParams;
+import io.softnic.verbs.CqModeration;
 import io.softnic.verbs.IbvAhAttr;
 import io.softnic.verbs.IbvMigState;
 import io.softnic.verbs.IbvQpAttr;
@@ -59,6 +60,18 @@ import java.util.regex.Pattern;
  * CM_DISCONNECT      request: session | @8 qpn (QP to ERR, DREQ sent)
  * CM_DISCONNECT_POLL request: session | @8 qpn | @12 give up (0/1) | response: @0 done (0/1)
  * CM_STATE           request: session | @8 qpn | response: @0 CM state
+ * </pre>
+ * Events (the EQ rings are files {@code eq-V}, one per completion vector of the vNIC, created by the engine at attach;
+ * arming is the arm word in the CQ ring's header, no message):
+ * <pre>
+ * MODIFY_CQ_MODERATION request: session | @8 cqn | @12 set (0: back to the EQ's) | @16 moderation (MODERATION_LENGTH)
+ * MODIFY_EQ_MODERATION request: session | @8 comp vector | @16 moderation (MODERATION_LENGTH)
+ * ATTACH_CREATE        request: name | @40 max QPs | max CQs | max MRs | EQs | @56 max MR bytes (8) (VnicMessages'
+ *                      create layout; 0: the engine's default) | response: as ATTACH. Creates the vNIC when it does
+ *                      not exist and the engine allows it (else DENIED), then attaches.
+ * moderation: mode | rx usecs | rx frames | tx usecs | tx frames
+ * </pre>
+ * <pre>
  * params: responder resources | initiator depth | retry | RNR retry | timeout | min RNR timer | MTU |
  *         private data length | @32 private data (up to CM_MAX_PRIVATE_DATA)
  * </pre>
@@ -87,6 +100,16 @@ public final class TenantMessages
     public static final int CM_DISCONNECT = 39;
     public static final int CM_DISCONNECT_POLL = 40;
     public static final int CM_STATE = 41;
+    public static final int MODIFY_CQ_MODERATION = 42;
+    public static final int MODIFY_EQ_MODERATION = 43;
+    public static final int ATTACH_CREATE = 44;
+
+    public static final int MODERATION_OFFSET = 16;
+    public static final int MODERATION_LENGTH = 20;
+    public static final int MODIFY_MODERATION_LENGTH = MODERATION_OFFSET + MODERATION_LENGTH;
+    public static final int ATTACH_CREATE_LENGTH = VnicMessages.CREATE_LENGTH;
+    /** EQ ring files: eq-V for completion vector V. */
+    public static final String EQ_FILE_PREFIX = "eq-";
 
     /** Outcomes of CM_CONNECT_POLL. */
     public static final int CM_PENDING = 0;
@@ -123,7 +146,9 @@ public final class TenantMessages
     public static final int ATTACH_ATTRS_OFFSET = 12;
     public static final int ATTACH_GID_OFFSET = 56;
     public static final int ATTACH_MAX_MR_SIZE_OFFSET = 64;
-    public static final int ATTACH_RESPONSE_LENGTH = 72;
+    /** Capacity of each of the vNIC's EQ rings (files eq-0 .. eq-(comp vectors - 1)). */
+    public static final int ATTACH_EQ_CAPACITY_OFFSET = 72;
+    public static final int ATTACH_RESPONSE_LENGTH = 80;
 
     public static final int ONE_ARG_LENGTH = 12;
 
@@ -167,7 +192,7 @@ public final class TenantMessages
 
     public static boolean isTenantOp(final int opcode)
     {
-        return opcode >= ATTACH && opcode <= CM_STATE;
+        return opcode >= ATTACH && opcode <= ATTACH_CREATE;
     }
 
     /** Writes CM params at {@code at}; throws IllegalArgumentException if the private data does not fit. */
@@ -231,6 +256,23 @@ public final class TenantMessages
     public static int sessionGeneration(final long session)
     {
         return (int)(session >>> 32);
+    }
+
+    public static void putModeration(final MemorySegment seg, final long at, final CqModeration m)
+    {
+        seg.set(ValueLayout.JAVA_INT, at, m.mode());
+        seg.set(ValueLayout.JAVA_INT, at + 4, m.rxUsecs());
+        seg.set(ValueLayout.JAVA_INT, at + 8, m.rxFrames());
+        seg.set(ValueLayout.JAVA_INT, at + 12, m.txUsecs());
+        seg.set(ValueLayout.JAVA_INT, at + 16, m.txFrames());
+    }
+
+    /** Reads a moderation a tenant wrote; throws {@link io.softnic.verbs.VerbsException} when out of range. */
+    public static CqModeration getModeration(final MemorySegment seg, final long at)
+    {
+        return new CqModeration(seg.get(ValueLayout.JAVA_INT, at), seg.get(ValueLayout.JAVA_INT, at + 4),
+            seg.get(ValueLayout.JAVA_INT, at + 8), seg.get(ValueLayout.JAVA_INT, at + 12),
+            seg.get(ValueLayout.JAVA_INT, at + 16));
     }
 
     public static void putCap(final MemorySegment seg, final long at, final IbvQpCap cap)

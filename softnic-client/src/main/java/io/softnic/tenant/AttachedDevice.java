@@ -8,6 +8,7 @@ import io.softnic.cm.CmRequest;
 import io.softnic.hostif.CommandRing;
 import io.softnic.hostif.Cqe;
 import io.softnic.hostif.DoorbellRing;
+import io.softnic.hostif.EventRing;
 import io.softnic.hostif.HostRing;
 import io.softnic.hostif.TenantMessages;
 import io.softnic.hostif.VnicMessages;
@@ -73,6 +74,9 @@ final class AttachedDevice implements DeviceControl
     private final long session;
     private final IbvDeviceAttr attrs;
     private final DoorbellRing doorbell;
+    /** The vNIC's EQ rings (files eq-V), mapped on first use; their capacity from the attach answer. */
+    private final MemorySegment[] eqs;
+    private final int eqCapacity;
     private final List<Buffer> buffers = new ArrayList<>();
     private final long pid = ProcessHandle.current().pid();
     private final long engineTimeoutNanos;
@@ -105,7 +109,7 @@ final class AttachedDevice implements DeviceControl
     }
 
     private AttachedDevice(final Path engineDir, final String vnicName, final CommandRing ring,
-        final long engineTimeoutNanos)
+        final long engineTimeoutNanos, final VnicMessages.Quota createIfMissing)
     {
         this.engineDir = engineDir;
         this.vnicName = vnicName;
@@ -115,8 +119,15 @@ final class AttachedDevice implements DeviceControl
         this.seenEngineBeat = ring.engineHeartbeat();
         this.seenEngineBeatAt = System.nanoTime();
         this.lastPidCheck = seenEngineBeatAt;
-        final MemorySegment r = ok("attach to vNIC " + vnicName, call(TenantMessages.ATTACH,
-            TenantMessages.ATTACH_LENGTH, (seg, at) -> VnicMessages.putName(seg, at, vnicName)));
+        final MemorySegment r = createIfMissing == null
+            ? ok("attach to vNIC " + vnicName, call(TenantMessages.ATTACH, TenantMessages.ATTACH_LENGTH,
+                (seg, at) -> VnicMessages.putName(seg, at, vnicName)))
+            : ok("attach to (or create) vNIC " + vnicName, call(TenantMessages.ATTACH_CREATE,
+                TenantMessages.ATTACH_CREATE_LENGTH, (seg, at) ->
+                {
+                    VnicMessages.putName(seg, at, vnicName);
+                    VnicMessages.putQuota(seg, at, createIfMissing);
+                }));
         this.session = r.get(ValueLayout.JAVA_LONG, TenantMessages.SESSION_OFFSET);
         final int[] a = new int[11];
         for (int i = 0; i < a.length; i++)
@@ -126,6 +137,8 @@ final class AttachedDevice implements DeviceControl
         this.attrs = new IbvDeviceAttr("softnic:" + vnicName, a[0], a[1], a[2], a[3], a[4], a[5],
             r.get(ValueLayout.JAVA_LONG, TenantMessages.ATTACH_MAX_MR_SIZE_OFFSET), a[6], a[7], a[7], a[8], a[9],
             a[10], r.get(ValueLayout.JAVA_INT, TenantMessages.ATTACH_GID_OFFSET));
+        this.eqs = new MemorySegment[Math.max(0, a[9])];
+        this.eqCapacity = r.get(ValueLayout.JAVA_INT, TenantMessages.ATTACH_EQ_CAPACITY_OFFSET);
         final int capacity = r.get(ValueLayout.JAVA_INT, TenantMessages.ATTACH_DOORBELL_CAPACITY_OFFSET);
         this.doorbell = new DoorbellRing(map(vnicDir.resolve(TenantMessages.DOORBELL_FILE),
             DoorbellRing.bytesFor(capacity)), capacity);
@@ -160,6 +173,16 @@ final class AttachedDevice implements DeviceControl
 
     static AttachedDevice attach(final Path engineDir, final String vnicName, final long engineTimeoutNanos)
     {
+        return attach(engineDir, vnicName, engineTimeoutNanos, null);
+    }
+
+    /**
+     * Attaches; with {@code createIfMissing} non-null, asks the engine to create the vNIC with those quotas (0 fields:
+     * the engine's defaults) if there is none by that name, which it does only where its policy allows.
+     */
+    static AttachedDevice attach(final Path engineDir, final String vnicName, final long engineTimeoutNanos,
+        final VnicMessages.Quota createIfMissing)
+    {
         if (engineTimeoutNanos <= 0)
         {
             throw new VerbsException("engine timeout must be positive");
@@ -182,7 +205,8 @@ final class AttachedDevice implements DeviceControl
                 throw new VerbsException("the engine at " + engineDir + " (pid " + ring.enginePid() +
                     ") is not running");
             }
-            final AttachedDevice device = new AttachedDevice(engineDir, vnicName, ring, engineTimeoutNanos);
+            final AttachedDevice device = new AttachedDevice(engineDir, vnicName, ring, engineTimeoutNanos,
+                createIfMissing);
             device.controlMapping = mapping;
             return device;
         }
@@ -526,12 +550,31 @@ final class AttachedDevice implements DeviceControl
         throw new VerbsException("CQ sets are not yet available to attached tenants");
     }
 
+    /**
+     * The EQ of a completion vector: the file {@code eq-V} the engine created at attach, mapped here. The engine posts
+     * EQEs into it and wakes a handler sleeping on its futex word; nothing goes through the master.
+     */
     @Override
-    public EqResources eventQueue(final int compVector)
+    public synchronized EqResources eventQueue(final int compVector)
     {
-        throw new VerbsException("CQ events are not yet available to attached tenants: poll the CQ");
+        if (closed)
+        {
+            throw new VerbsException("device context is closed");
+        }
+        if (compVector < 0 || compVector >= eqs.length)
+        {
+            throw new VerbsException("completion vector " + compVector + " out of range 0.." + (eqs.length - 1) +
+                " (vNIC " + vnicName + " has " + eqs.length + " EQs)");
+        }
+        if (eqs[compVector] == null)
+        {
+            eqs[compVector] = map(vnicDir.resolve(TenantMessages.EQ_FILE_PREFIX + compVector),
+                EventRing.bytesFor(eqCapacity));
+        }
+        return new EqResources(compVector, eqs[compVector], eqCapacity);
     }
 
+    /** The engine runs in another process and cannot unpark a thread here: handlers sleep on the EQ's futex. */
     @Override
     public boolean eventQueueWaiter(final int compVector, final Thread thread)
     {
@@ -541,13 +584,31 @@ final class AttachedDevice implements DeviceControl
     @Override
     public void modifyCqModeration(final int cqn, final CqModeration moderation)
     {
-        throw new VerbsException("CQ moderation is not yet available to attached tenants");
+        session("modify_cq_moderation", TenantMessages.MODIFY_CQ_MODERATION, TenantMessages.MODIFY_MODERATION_LENGTH,
+            (seg, at) ->
+            {
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, cqn);
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG1, moderation == null ? 0 : 1);
+                if (moderation != null)
+                {
+                    TenantMessages.putModeration(seg, at + TenantMessages.MODERATION_OFFSET, moderation);
+                }
+            });
     }
 
     @Override
     public void modifyEqModeration(final int compVector, final CqModeration moderation)
     {
-        throw new VerbsException("EQ moderation is not yet available to attached tenants");
+        if (moderation == null)
+        {
+            throw new VerbsException("an event queue's moderation cannot be null (use CqModeration.NONE)");
+        }
+        session("modify_eq_moderation", TenantMessages.MODIFY_EQ_MODERATION, TenantMessages.MODIFY_MODERATION_LENGTH,
+            (seg, at) ->
+            {
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, compVector);
+                TenantMessages.putModeration(seg, at + TenantMessages.MODERATION_OFFSET, moderation);
+            });
     }
 
     @Override

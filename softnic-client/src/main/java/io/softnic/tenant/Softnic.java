@@ -1,5 +1,6 @@
 package io.softnic.tenant;
 
+import io.softnic.hostif.VnicMessages;
 import io.softnic.verbs.IbvContext;
 
 import java.nio.file.Path;
@@ -19,7 +20,9 @@ public final class Softnic
     /**
      * Attaches to vNIC {@code vnicName} of the engine running in {@code engineDir} (one tenant per vNIC at a time).
      * Memory to register must come from {@link IbvContext#allocateBuffer} (a shared-memory file the engine maps).
-     * Not yet for attached contexts: the CM (connect QPs with {@code modify_qp}), CQ events and moderation.
+     * CQ events work as embedded: the vNIC's EQs (one per completion vector, {@code --eqs} at vnic create) are
+     * files both sides map, {@link io.softnic.verbs.IbvCq#reqNotify} arms the CQ in its ring, and the engine wakes a
+     * sleeping {@link io.softnic.verbs.EventDispatcher} handler through the futex word of the EQ.
      */
     public static IbvContext attach(final Path engineDir, final String vnicName)
     {
@@ -34,5 +37,22 @@ public final class Softnic
     public static IbvContext attach(final Path engineDir, final String vnicName, final java.time.Duration engineTimeout)
     {
         return new IbvContext(AttachedDevice.attach(engineDir, vnicName, engineTimeout.toNanos()));
+    }
+
+    /** Quotas meaning "the engine's defaults" for {@link #attach(Path, String, VnicMessages.Quota)}. */
+    public static final VnicMessages.Quota DEFAULT_QUOTA = new VnicMessages.Quota(0, 0, 0, 0, 0);
+
+    /**
+     * Attaches to vNIC {@code vnicName}, asking the engine to create it first with quotas {@code createIfMissing}
+     * ({@link #DEFAULT_QUOTA}, or any field 0: the engine's default for it) when there is no vNIC by that name. The
+     * engine does so only where its policy allows ({@code softnic engine --allow-attach-create}); otherwise, and for
+     * quotas beyond what the engine has left, this throws {@link io.softnic.verbs.VerbsException} saying why. A vNIC
+     * created this way stays after detach, as one made by {@code softnic vnic create}.
+     */
+    public static IbvContext attach(final Path engineDir, final String vnicName,
+        final VnicMessages.Quota createIfMissing)
+    {
+        return new IbvContext(AttachedDevice.attach(engineDir, vnicName, AttachedDevice.DEFAULT_ENGINE_TIMEOUT_NANOS,
+            java.util.Objects.requireNonNull(createIfMissing, "createIfMissing")));
     }
 }

@@ -31,7 +31,12 @@ public final class EventDispatcher implements AutoCloseable
     private static final long MAX_SLEEP_NANOS = 100_000_000L;
 
     private final IbvContext context;
-    private final AtomicReferenceArray<Registration> byCqn;
+    /**
+     * Registrations by CQN. CQNs are the device's, which for an attached tenant range past its own CQ quota (other
+     * vNICs hold the rest), so the table grows when a larger CQN registers (a copy, under the lock; readers see the
+     * new table through the volatile field).
+     */
+    private volatile AtomicReferenceArray<Registration> byCqn;
     private final EqHandler[] handlers;
     private volatile long spinNanos = 20_000;
     private volatile boolean preferFutex;
@@ -128,11 +133,23 @@ public final class EventDispatcher implements AutoCloseable
             throw new VerbsException("event dispatcher is closed");
         }
         final int cqn = r.cq().cqn();
-        if (cqn <= 0 || cqn >= byCqn.length())
+        if (cqn <= 0 || cqn >= (1 << 24))
         {
             throw new VerbsException("CQ number " + cqn + " out of range");
         }
-        byCqn.set(cqn, r);
+        AtomicReferenceArray<Registration> table = byCqn;
+        if (cqn >= table.length())
+        {
+            final AtomicReferenceArray<Registration> grown =
+                new AtomicReferenceArray<>(Math.max(cqn + 1, 2 * table.length()));
+            for (int i = 0; i < table.length(); i++)
+            {
+                grown.set(i, table.get(i));
+            }
+            byCqn = grown;
+            table = grown;
+        }
+        table.set(cqn, r);
         final int vector = r.cq().compVector();
         if (handlers[vector] == null)
         {
@@ -142,12 +159,13 @@ public final class EventDispatcher implements AutoCloseable
     }
 
     /** Stops dispatching a CQ's events (a destroyed CQ is unregistered by itself). */
-    public void unregister(final IbvCq cq)
+    public synchronized void unregister(final IbvCq cq)
     {
         final int cqn = cq.cqn();
-        if (cqn > 0 && cqn < byCqn.length())
+        final AtomicReferenceArray<Registration> table = byCqn;
+        if (cqn > 0 && cqn < table.length())
         {
-            byCqn.set(cqn, null);
+            table.set(cqn, null);
         }
     }
 
@@ -211,7 +229,7 @@ public final class EventDispatcher implements AutoCloseable
 
     private void dispatch(final int cqn)
     {
-        final Registration r = cqn > 0 && cqn < byCqn.length() ? byCqn.get(cqn) : null;
+        final Registration r = registration(cqn);
         if (r == null)
         {
             return; // destroyed or never registered: nothing to call
@@ -227,16 +245,22 @@ public final class EventDispatcher implements AutoCloseable
             {
                 r.handler().onEvent(r.cq());
             }
-            while (byCqn.get(cqn) == r && r.cq().reqNotify(r.solicitedOnly()));
+            while (registration(cqn) == r && r.cq().reqNotify(r.solicitedOnly()));
         }
         catch (final VerbsException ex)
         {
             // the CQ was destroyed under the handler: it is gone from the table too, nothing to re-arm
-            if (byCqn.get(cqn) == r)
+            if (registration(cqn) == r)
             {
                 throw ex;
             }
         }
+    }
+
+    private Registration registration(final int cqn)
+    {
+        final AtomicReferenceArray<Registration> table = byCqn;
+        return cqn > 0 && cqn < table.length() ? table.get(cqn) : null;
     }
 
     /** One EQ's handler thread. */
@@ -393,9 +417,10 @@ public final class EventDispatcher implements AutoCloseable
             {
                 // events were lost to a full EQ: every CQ of this vector may have fired, handle them all
                 overflowsSeen = overflows;
-                for (int cqn = 1; cqn < byCqn.length(); cqn++)
+                final AtomicReferenceArray<Registration> table = byCqn;
+                for (int cqn = 1; cqn < table.length(); cqn++)
                 {
-                    final Registration r = byCqn.get(cqn);
+                    final Registration r = table.get(cqn);
                     if (r != null && r.cq().compVector() == vector)
                     {
                         dispatch(cqn);

@@ -83,6 +83,10 @@ public final class EngineCommand implements Callable<Integer>
         description = "Milliseconds a tenant's heartbeat may stand still before its vNIC is reclaimed (default 2000).")
     String tenantTimeout;
 
+    @Option(names = "--allow-attach-create", description = "Let a tenant create the vNIC it attaches to by name " +
+        "(quotas it asks for, else vnic create's defaults); refused unless given.")
+    Boolean allowAttachCreate;
+
     @Override
     public Integer call() throws InterruptedException
     {
@@ -119,6 +123,7 @@ public final class EngineCommand implements Callable<Integer>
             set(cfg, "max-memory", maxMemory);
             set(cfg, "comp-vectors", compVectors);
             set(cfg, "tenant-timeout", tenantTimeout);
+            set(cfg, "allow-attach-create", allowAttachCreate == null ? null : allowAttachCreate.toString());
         }
         catch (final IllegalArgumentException ex)
         {

@@ -21,7 +21,7 @@ import java.util.Set;
 final class EngineConfig
 {
     static final List<String> KEYS = List.of("dir", "name", "port", "threading", "idle", "port-io", "max-vnics",
-        "max-qps", "max-cqs", "max-mrs", "max-memory", "comp-vectors", "tenant-timeout");
+        "max-qps", "max-cqs", "max-mrs", "max-memory", "comp-vectors", "tenant-timeout", "allow-attach-create");
 
     Path dir = defaultDir();
     String name = "engine";
@@ -37,6 +37,11 @@ final class EngineConfig
     int compVectors = Math.min(254, Runtime.getRuntime().availableProcessors());
     /** Milliseconds a tenant's heartbeat may stand still before the master reclaims its vNIC. */
     long tenantTimeoutMillis = 2000;
+    /**
+     * Whether a tenant may create the vNIC it attaches to by name ({@code Softnic.attach(dir, name, quota)}); such a
+     * vNIC gets the quotas it asks for, or for any it leaves 0 those of {@code vnic create}'s defaults.
+     */
+    boolean allowAttachCreate;
 
     /** The per-user default: /dev/shm/softnic-$USER/engine (the temp directory without /dev/shm). */
     static Path defaultDir()
@@ -119,6 +124,12 @@ final class EngineConfig
             case "max-memory" -> maxMemory = bytes(key, value, 1, Long.MAX_VALUE);
             case "comp-vectors" -> compVectors = (int)number(key, value, 1, 254);
             case "tenant-timeout" -> tenantTimeoutMillis = number(key, value, 100, 3_600_000);
+            case "allow-attach-create" -> allowAttachCreate = switch (value.toLowerCase(Locale.ROOT))
+            {
+                case "true", "yes", "on", "1" -> true;
+                case "false", "no", "off", "0" -> false;
+                default -> throw new IllegalArgumentException(key + ": '" + value + "' is not true or false");
+            };
             default -> throw new IllegalArgumentException("unknown key '" + key + "'");
         }
         return this;

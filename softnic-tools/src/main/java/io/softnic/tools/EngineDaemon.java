@@ -7,6 +7,7 @@ import io.softnic.engine.control.CommandServer;
 import io.softnic.engine.vnic.TenantPlane;
 import io.softnic.engine.vnic.VnicTable;
 import io.softnic.hostif.CommandRing;
+import io.softnic.hostif.VnicMessages;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
@@ -111,7 +112,8 @@ final class EngineDaemon implements AutoCloseable
                 table[0] = new VnicTable(new VnicTable.Limits(config.maxVnics, config.maxQps, config.maxCqs,
                     config.maxMrs, config.maxMemory, config.compVectors), e.counters());
                 final TenantPlane tenants = new TenantPlane(dir, e.controlPlane(), table[0], e.counters(),
-                    e.context().maxQps()).tenantTimeout(TimeUnit.MILLISECONDS.toNanos(config.tenantTimeoutMillis));
+                    e.context().maxQps()).tenantTimeout(TimeUnit.MILLISECONDS.toNanos(config.tenantTimeoutMillis))
+                    .allowAttachCreate(config.allowAttachCreate, new VnicMessages.Quota(256, 256, 1024, 1L << 30, 1));
                 server[0] = CommandServer.create(dir.resolve(CONTROL_FILE), CommandRing.DEFAULT_SLOTS, table[0],
                     e.counters()).tenants(tenants);
                 return server[0];

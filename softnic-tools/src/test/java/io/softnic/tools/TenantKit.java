@@ -40,8 +40,8 @@ final class TenantKit
         qp.modify(attr, IbvQpAttrMask.RC_INIT_TO_RTR);
         attr.qpState = IbvQpState.RTS;
         attr.sqPsn = sqPsn;
-        attr.timeout = 10;
-        attr.retryCnt = 3;
+        attr.timeout = 12;      // 16.8 ms x 8 tries: a dead peer shows within ~150 ms, a busy 2-core machine does not
+        attr.retryCnt = 7;      // exhaust the retries of a live one
         attr.rnrRetry = 7;
         attr.maxRdAtomic = 4;
         qp.modify(attr, IbvQpAttrMask.RC_RTR_TO_RTS);

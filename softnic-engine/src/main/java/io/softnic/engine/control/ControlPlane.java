@@ -119,13 +119,25 @@ public final class ControlPlane
     /** A new event queue for a completion vector of one tenant, its ring in memory from {@code memory}. */
     public synchronized EventQueue createEventQueue(final int compVector, final Arena memory)
     {
+        return createEventQueue(compVector, bytes -> memory.allocate(bytes, 64));
+    }
+
+    /** The capacity of every event queue's ring (the engine's eqSize rounded up to a power of two). */
+    public int eventQueueCapacity()
+    {
+        check(ctx.eqSize() > 0 && ctx.eqSize() <= (1 << 24), "eqSize " + ctx.eqSize() + " out of range 1..2^24");
+        return HostRing.roundUpToPowerOfTwo(ctx.eqSize());
+    }
+
+    /** As {@link #createEventQueue(int, Arena)}, the ring in {@code rings} (a tenant's shared file). */
+    public synchronized EventQueue createEventQueue(final int compVector, final RingMemory rings)
+    {
         if (compVector < 0 || compVector >= ctx.numCompVectors())
         {
             throw new VerbsException("completion vector " + compVector + " out of range 0.." + (ctx.numCompVectors() - 1));
         }
-        check(ctx.eqSize() > 0 && ctx.eqSize() <= (1 << 24), "eqSize " + ctx.eqSize() + " out of range 1..2^24");
-        final int capacity = HostRing.roundUpToPowerOfTwo(ctx.eqSize());
-        final MemorySegment ring = memory.allocate(EventRing.bytesFor(capacity), 64);
+        final int capacity = eventQueueCapacity();
+        final MemorySegment ring = rings.allocate(EventRing.bytesFor(capacity));
         return new EventQueue(compVector, new EventRing(ring, capacity), counters, vectorCounters(compVector),
             ctx.moderation());
     }

@@ -5,6 +5,7 @@ import io.softnic.cm.CmParams;
 import io.softnic.cm.CmPeer;
 import io.softnic.cm.CmRequest;
 import io.softnic.engine.cm.ConnectionManager;
+import io.softnic.engine.completion.EventQueue;
 import io.softnic.engine.control.ControlPlane;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.sched.Scheduler;
@@ -13,6 +14,7 @@ import io.softnic.hostif.DoorbellRing;
 import io.softnic.hostif.HostRing;
 import io.softnic.hostif.TenantMessages;
 import io.softnic.hostif.VnicMessages;
+import io.softnic.verbs.CqModeration;
 import io.softnic.verbs.DeviceControl;
 import io.softnic.verbs.IbvDeviceAttr;
 import io.softnic.verbs.IbvQpAttr;
@@ -94,6 +96,9 @@ public final class TenantPlane
     private final IbvQpAttr attr = new IbvQpAttr();
     private final UserPrincipal owner;
     private int generation;
+    /** Policy: whether a tenant may create the vNIC it attaches to (ATTACH_CREATE), and the quotas it gets by default. */
+    private boolean allowAttachCreate;
+    private VnicMessages.Quota attachCreateDefaults = new VnicMessages.Quota(64, 64, 256, 256L << 20, 1);
 
     /** One tenant bound to a vNIC: what it created, so quotas hold and detaching frees it all. */
     private final class Attachment
@@ -111,6 +116,8 @@ public final class TenantPlane
         final BitSet cqs = new BitSet();
         final BitSet qps = new BitSet();
         final Map<Integer, Long> mrs = new HashMap<>();
+        /** The tenant's event queues, one per completion vector of the vNIC, their rings the files eq-V. */
+        EventQueue[] eqs = new EventQueue[0];
         /** CM: the tenant's listeners, the requests handed to it (by id), its connects in flight (handle: QPN). */
         final Set<Integer> listeners = new HashSet<>();
         final LinkedHashSet<Long> requests = new LinkedHashSet<>();
@@ -166,6 +173,26 @@ public final class TenantPlane
         }
         this.tenantTimeoutNanos = nanos;
         return this;
+    }
+
+    /**
+     * The engine's policy for tenants asking for a vNIC by name at attach ({@code Softnic.attach(dir, name, quota)}):
+     * allowed or not, and the quotas such a vNIC gets where the tenant asks for none (a field of 0). Refused by
+     * default.
+     */
+    public synchronized TenantPlane allowAttachCreate(final boolean allow, final VnicMessages.Quota defaults)
+    {
+        this.allowAttachCreate = allow;
+        if (defaults != null)
+        {
+            this.attachCreateDefaults = defaults;
+        }
+        return this;
+    }
+
+    public synchronized boolean allowAttachCreate()
+    {
+        return allowAttachCreate;
     }
 
     public synchronized long tenantTimeoutNanos()
@@ -244,7 +271,12 @@ public final class TenantPlane
         if (opcode == TenantMessages.ATTACH)
         {
             expect("attach", length, TenantMessages.ATTACH_LENGTH);
-            return attach(req, resp, clientPid);
+            return attach(VnicMessages.getName(req, 0), resp, clientPid);
+        }
+        if (opcode == TenantMessages.ATTACH_CREATE)
+        {
+            expect("attach", length, TenantMessages.ATTACH_CREATE_LENGTH);
+            return attachCreate(req, resp, clientPid);
         }
         if (length < TenantMessages.SESSION_LENGTH)
         {
@@ -277,6 +309,8 @@ public final class TenantPlane
                 case TenantMessages.CM_DISCONNECT -> cmDisconnect(a, req, length);
                 case TenantMessages.CM_DISCONNECT_POLL -> cmDisconnectPoll(a, req, length, resp);
                 case TenantMessages.CM_STATE -> cmState(a, req, length, resp);
+                case TenantMessages.MODIFY_CQ_MODERATION -> modifyCqModeration(a, req, length);
+                case TenantMessages.MODIFY_EQ_MODERATION -> modifyEqModeration(a, req, length);
                 default -> throw new VnicException(CommandRing.UNKNOWN_OPCODE, "unknown tenant operation " + opcode);
             };
         }
@@ -318,9 +352,39 @@ public final class TenantPlane
 
     // ---- attach / detach ----
 
-    private int attach(final MemorySegment req, final MemorySegment resp, final long clientPid)
+    /** ATTACH_CREATE: the vNIC by name, created first (within the engine's limits) if missing and the policy allows. */
+    private int attachCreate(final MemorySegment req, final MemorySegment resp, final long clientPid)
     {
         final String name = VnicMessages.getName(req, 0);
+        if (name == null)
+        {
+            throw new VnicException(CommandRing.MALFORMED, "attach: bad name field");
+        }
+        if (vnics.find(name) == null)
+        {
+            if (!allowAttachCreate)
+            {
+                throw new VnicException(CommandRing.DENIED, "no vNIC named " + name + ", and this engine does not " +
+                    "let tenants create vNICs at attach (start it with --allow-attach-create, or create the vNIC " +
+                    "with 'softnic vnic create " + name + "')");
+            }
+            final VnicMessages.Quota asked = VnicMessages.getQuota(req, 0);
+            final VnicMessages.Quota d = attachCreateDefaults;
+            final VnicMessages.Quota q = new VnicMessages.Quota(
+                asked.maxQps() == 0 ? d.maxQps() : asked.maxQps(),
+                asked.maxCqs() == 0 ? d.maxCqs() : asked.maxCqs(),
+                asked.maxMrs() == 0 ? d.maxMrs() : asked.maxMrs(),
+                asked.maxMrBytes() == 0 ? d.maxMrBytes() : asked.maxMrBytes(),
+                asked.eqs() == 0 ? d.eqs() : asked.eqs());
+            vnics.create(name, q); // quota refusals are the same clear errors as 'vnic create'
+            System.err.println("softnic engine: vNIC " + name + " created at attach by pid " + clientPid + " (" + q +
+                ")");
+        }
+        return attach(name, resp, clientPid);
+    }
+
+    private int attach(final String name, final MemorySegment resp, final long clientPid)
+    {
         final Vnic vnic = name == null ? null : vnics.find(name);
         if (vnic == null)
         {
@@ -351,24 +415,44 @@ public final class TenantPlane
             final MemorySegment heartbeat = createFile(vdir.resolve(TenantMessages.HEARTBEAT_FILE),
                 TenantMessages.HEARTBEAT_FILE_LENGTH);
             final Attachment a = new Attachment(vnic, ++generation, clientPid, vdir, doorbell, heartbeat);
+            final IbvDeviceAttr d = control.queryDevice();
+            // one EQ per completion vector of the vNIC, its ring an owner-only file both sides map: the engine posts
+            // EQEs there and wakes a sleeping handler through the futex word in it, with no message to the master
+            final int vectors = Math.max(1, Math.min(vnic.quota().eqs(), d.numCompVectors()));
+            a.eqs = new EventQueue[vectors];
+            for (int v = 0; v < vectors; v++)
+            {
+                final Path file = vdir.resolve(TenantMessages.EQ_FILE_PREFIX + v);
+                a.eqs[v] = control.createEventQueue(v, bytes ->
+                {
+                    try
+                    {
+                        return createFile(file, bytes);
+                    }
+                    catch (final IOException ex)
+                    {
+                        throw new UncheckedIOException(ex);
+                    }
+                });
+            }
             attached[vnic.id()] = a;
             control.scheduler().addTenantDoorbell(doorbell);
-            final IbvDeviceAttr d = control.queryDevice();
             resp.set(ValueLayout.JAVA_LONG, TenantMessages.SESSION_OFFSET, TenantMessages.session(vnic.id(),
                 a.generation));
             resp.set(ValueLayout.JAVA_INT, TenantMessages.ATTACH_DOORBELL_CAPACITY_OFFSET, capacity);
             final int[] attrs = {Math.min(d.maxQp(), vnic.quota().maxQps()), d.maxQpWr(), d.maxSge(),
                 Math.min(d.maxCq(), vnic.quota().maxCqs()), d.maxCqe(), Math.min(d.maxMr(), vnic.quota().maxMrs()),
-                d.maxPd(), d.maxQpRdAtom(), d.maxInlineData(), d.numCompVectors(), d.physPortCnt()};
+                d.maxPd(), d.maxQpRdAtom(), d.maxInlineData(), vectors, d.physPortCnt()};
             for (int i = 0; i < attrs.length; i++)
             {
                 resp.set(ValueLayout.JAVA_INT, TenantMessages.ATTACH_ATTRS_OFFSET + 4L * i, attrs[i]);
             }
             resp.set(ValueLayout.JAVA_INT, TenantMessages.ATTACH_GID_OFFSET, d.gidIpv4());
             resp.set(ValueLayout.JAVA_LONG, TenantMessages.ATTACH_MAX_MR_SIZE_OFFSET, vnic.quota().maxMrBytes());
+            resp.set(ValueLayout.JAVA_INT, TenantMessages.ATTACH_EQ_CAPACITY_OFFSET, a.eqs[0].ring().capacity());
             return TenantMessages.ATTACH_RESPONSE_LENGTH;
         }
-        catch (final IOException ex)
+        catch (final IOException | UncheckedIOException ex)
         {
             throw new VnicException(CommandRing.INTERNAL, "cannot create " + vdir + ": " + ex);
         }
@@ -602,9 +686,15 @@ public final class TenantPlane
         final RingFiles rings = new RingFiles(a);
         try
         {
-            // no event queue yet: attached CQs are polled (events across processes are a later slice)
+            final int vector = req.get(ValueLayout.JAVA_INT, TenantMessages.ARG1);
+            if (vector < 0 || vector >= a.eqs.length)
+            {
+                throw new VnicException(CommandRing.BAD_VALUE, "completion vector " + vector + " out of range 0.." +
+                    (a.eqs.length - 1) + " (vNIC " + a.vnic.name() + " has " + a.eqs.length + " EQs)");
+            }
+            // armed, the CQ posts its events into the vNIC's EQ of that vector (the eq-V file)
             final DeviceControl.CqResources cq = control.createCq(req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0),
-                req.get(ValueLayout.JAVA_INT, TenantMessages.ARG1), null, rings);
+                vector, a.eqs[vector], rings);
             a.cqs.set(cq.cqn());
             resp.set(ValueLayout.JAVA_INT, 0, cq.cqn());
             resp.set(ValueLayout.JAVA_INT, 4, cq.capacity());
@@ -616,6 +706,30 @@ public final class TenantPlane
             rings.discard();
             throw ex;
         }
+    }
+
+    private int modifyCqModeration(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("modify_cq_moderation", length, TenantMessages.MODIFY_MODERATION_LENGTH);
+        final int cqn = ownCq(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        final boolean set = req.get(ValueLayout.JAVA_INT, TenantMessages.ARG1) != 0;
+        control.modifyCqModeration(cqn, set ? TenantMessages.getModeration(req, TenantMessages.MODERATION_OFFSET) :
+            null);
+        return 0;
+    }
+
+    private int modifyEqModeration(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("modify_eq_moderation", length, TenantMessages.MODIFY_MODERATION_LENGTH);
+        final int vector = req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0);
+        if (vector < 0 || vector >= a.eqs.length)
+        {
+            throw new VnicException(CommandRing.BAD_VALUE, "completion vector " + vector + " out of range 0.." +
+                (a.eqs.length - 1));
+        }
+        final CqModeration m = TenantMessages.getModeration(req, TenantMessages.MODERATION_OFFSET);
+        control.modifyEqModeration(a.eqs[vector], m);
+        return 0;
     }
 
     private int ownCq(final Attachment a, final int cqn)
