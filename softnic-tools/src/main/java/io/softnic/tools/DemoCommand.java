@@ -30,12 +30,15 @@ import java.util.concurrent.Callable;
         "Two engines on 127.0.0.2 and 127.0.0.3 in this process, connected through the connection manager; " +
             "SEND, SEND_WITH_IMM, RDMA_WRITE, RDMA_WRITE_WITH_IMM, RDMA_READ, ATOMIC_CMP_AND_SWP and " +
             "ATOMIC_FETCH_AND_ADD, each with its data checked; a short write_bw, write_lat and send_lat run; " +
-            "the engines' counters. Exits with 1 on the first thing that goes wrong.",
+            "the engines' counters. Then two tenant JVMs attached to two vNICs of one engine daemon (on " +
+            "--tenant-port) exchange an RDMA WRITE and a SEND through it, with their per-vNIC counters (skipped, " +
+            "saying why, where the machine cannot run it). Exits with 1 on the first thing that goes wrong.",
         ""})
 public final class DemoCommand implements Callable<Integer>
 {
     static final String SERVER = "127.0.0.2";
     static final String CLIENT = "127.0.0.3";
+    static final String TENANT_ENGINE = "127.0.0.4";
     private static final String RULE = "=".repeat(100);
 
     @Spec
@@ -47,6 +50,10 @@ public final class DemoCommand implements Callable<Integer>
     @Option(names = "--port", paramLabel = "ADDR",
         description = "The server's, then the client's engine address (default 127.0.0.2, 127.0.0.3).")
     List<String> ports;
+
+    @Option(names = "--tenant-port", paramLabel = "ADDR",
+        description = "The address of the engine daemon of the tenant part (default 127.0.0.4).")
+    String tenantPort = TENANT_ENGINE;
 
     @Option(names = "--threading", paramLabel = "MODE",
         description = "Engine threading for both engines: DEDICATED, SHARED (default) or INVOKER.")
@@ -79,12 +86,18 @@ public final class DemoCommand implements Callable<Integer>
             throw new CommandLine.ParameterException(spec.commandLine(),
                 "--port takes two distinct IPv4 addresses: the server's, then the client's");
         }
+        if (!Ipv4.isValid(tenantPort) || addresses.contains(tenantPort))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--tenant-port takes an IPv4 address other than the two --port addresses, not '" + tenantPort + "'");
+        }
         final PrintStream out = cli.out();
         final long started = System.nanoTime();
         out.println(RULE);
         out.println(" softnic demo: an RDMA NIC made of software, speaking RoCEv2 over UDP");
         out.println(RULE);
         final String id = Long.toString(ProcessHandle.current().pid());
+        final int verified;
         section(out, "1. Two engines (software RDMA NICs), each with a UDP port 4791 on its own address");
         try (LocalEngine server = LocalEngine.launch("demo-server-" + id, threading, idle, List.of(addresses.get(0)));
              LocalEngine client = LocalEngine.launch("demo-client-" + id, threading, idle, List.of(addresses.get(1))))
@@ -107,26 +120,48 @@ public final class DemoCommand implements Callable<Integer>
                 section(out, "6. Disconnecting (DREQ, DREP)");
                 ops.disconnect();
                 out.println("  disconnected");
-                out.println();
-                out.println(RULE);
-                out.printf(" demo passed: %d kinds of operation and 5 measurements, every byte checked, in %.1f s%n",
-                    ops.verified(), (System.nanoTime() - started) / 1e9);
-                out.println(" next: softnic perf --help, softnic perf write_bw --loopback -a, softnic stat");
-                out.println(RULE);
-                return SoftnicCli.EXIT_OK;
+                verified = ops.verified();
             }
             catch (final RuntimeException ex)
             {
-                cli.err().println("softnic demo: FAILED: " + SoftnicCli.oneLine(ToolFailure.describe(ex)));
-                if (System.getenv("SOFTNIC_DEBUG") != null)
-                {
-                    ex.printStackTrace(cli.err());
-                }
-                CounterReport.full(cli.err(), server, "server");
-                CounterReport.full(cli.err(), client, "client");
-                return SoftnicCli.EXIT_FAILED;
+                return failed(ex, server, client);
             }
         }
+        section(out, "7. Two tenant processes on one engine: virtual functions (vNICs) driven through shared " +
+            "memory, bypassing the master");
+        final boolean tenants;
+        try
+        {
+            tenants = new DemoTenants(out, tenantPort).run();
+        }
+        catch (final RuntimeException | InterruptedException ex)
+        {
+            cli.err().println("softnic demo: FAILED: " + SoftnicCli.oneLine(ToolFailure.describe(ex)));
+            if (System.getenv("SOFTNIC_DEBUG") != null)
+            {
+                ex.printStackTrace(cli.err());
+            }
+            return SoftnicCli.EXIT_FAILED;
+        }
+        out.println();
+        out.println(RULE);
+        out.printf(" demo passed: %d kinds of operation and 5 measurements%s, every byte checked, in %.1f s%n",
+            verified, tenants ? ", two tenant processes on one engine" : "", (System.nanoTime() - started) / 1e9);
+        out.println(" next: softnic perf --help, softnic perf write_bw --loopback -a, softnic stat");
+        out.println(RULE);
+        return SoftnicCli.EXIT_OK;
+    }
+
+    private int failed(final RuntimeException ex, final LocalEngine server, final LocalEngine client)
+    {
+        cli.err().println("softnic demo: FAILED: " + SoftnicCli.oneLine(ToolFailure.describe(ex)));
+        if (System.getenv("SOFTNIC_DEBUG") != null)
+        {
+            ex.printStackTrace(cli.err());
+        }
+        CounterReport.full(cli.err(), server, "server");
+        CounterReport.full(cli.err(), client, "client");
+        return SoftnicCli.EXIT_FAILED;
     }
 
     private void performance(final PrintStream out, final LocalEngine server, final LocalEngine client)

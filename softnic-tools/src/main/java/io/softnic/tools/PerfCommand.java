@@ -9,7 +9,11 @@ import io.softnic.tools.perf.PerfConfig;
 import io.softnic.tools.perf.PerfServer;
 import io.softnic.tools.perf.PerfSession;
 import io.softnic.tools.perf.PerfTest;
+import io.softnic.hostif.VnicMessages;
+import io.softnic.tenant.Softnic;
 import io.softnic.verbs.CqModeration;
+import io.softnic.verbs.IbvContext;
+import io.softnic.verbs.VerbsException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +23,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -41,6 +47,13 @@ import java.util.concurrent.Callable;
         "  softnic perf write_bw --port 127.0.0.2              (server)",
         "  softnic perf write_bw --port 127.0.0.3 127.0.0.2    (client)",
         "  softnic perf write_bw --loopback                    (both, in this process)",
+        "",
+        "With --vnic it runs as a tenant of a running engine (softnic engine) instead of launching one: it attaches " +
+            "to that vNIC and connects through the engine's CM. Server and client may be tenants of one engine " +
+            "(SERVER_ADDR is then that engine's own address; the traffic stays inside the engine) or of two:",
+        "",
+        "  softnic perf write_bw --engine DIR --vnic a                (server)",
+        "  softnic perf write_bw --engine DIR --vnic b 127.0.0.2      (client; 127.0.0.2: the engine's --port)",
         "",
         "Each engine binds UDP port 4791 on its --port address, so client and server on one host need distinct " +
             "addresses, e.g. 127.0.0.2 and 127.0.0.3 (any 127.x.y.z works on Linux).",
@@ -106,6 +119,15 @@ public final class PerfCommand implements Callable<Integer>
             "server's, then the client's (default 127.0.0.2, 127.0.0.3).")
     List<String> ports;
 
+    @Option(names = "--vnic", paramLabel = "NAME",
+        description = "Run as a tenant of a running engine, attached to this vNIC (softnic vnic create NAME), " +
+            "instead of launching an engine of its own.")
+    String vnic;
+
+    @Option(names = "--engine", paramLabel = "DIR",
+        description = "With --vnic: the running engine's directory (default /dev/shm/softnic-$USER/engine).")
+    Path engineDir;
+
     @Option(names = "--loopback", description = "Run server and client in this process (two engines).")
     boolean loopback;
 
@@ -157,6 +179,10 @@ public final class PerfCommand implements Callable<Integer>
     public Integer call()
     {
         final PerfConfig config = config();
+        if (vnic != null || engineDir != null)
+        {
+            return tenant(config);
+        }
         final List<String> addresses = addresses();
         final String id = Long.toString(ProcessHandle.current().pid());
         if (loopback)
@@ -206,6 +232,92 @@ public final class PerfCommand implements Callable<Integer>
             }
             finished(List.of(engine), List.of(role));
             return SoftnicCli.EXIT_OK;
+        }
+    }
+
+    /** As a tenant of a running engine: attach to the vNIC, run this side through the engine's CM, detach. */
+    private int tenant(final PerfConfig config)
+    {
+        checkTenantFlags();
+        final Path dir = engineDir != null ? engineDir : EngineConfig.defaultDir();
+        final boolean client = serverAddress != null;
+        final String role = client ? "client" : "server";
+        final PrintStream err = cli.err();
+        final IbvContext ibv;
+        try
+        {
+            ibv = Softnic.attach(dir, vnic);
+        }
+        catch (final VerbsException ex)
+        {
+            err.println("softnic perf: cannot attach to vNIC '" + vnic + "' of the engine at " + dir + ": " +
+                SoftnicCli.oneLine(ex.getMessage()));
+            return SoftnicCli.EXIT_FAILED;
+        }
+        try (ibv)
+        {
+            if (client)
+            {
+                new PerfClient(ibv, config, serverAddress, cli.out(), true, null).run();
+            }
+            else
+            {
+                try (PerfServer server = new PerfServer(ibv, config.test(), cmPort, mtu, reportGbits, cli.out(),
+                    true, null).cqOptions(config.cq()))
+                {
+                    server.listen();
+                    server.serve();
+                }
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            err.println("softnic perf: FAILED: " + SoftnicCli.oneLine(ToolFailure.describe(ex)));
+            if (System.getenv("SOFTNIC_DEBUG") != null)
+            {
+                ex.printStackTrace(err);
+            }
+            tenantCounters(err, dir, role);
+            return SoftnicCli.EXIT_FAILED;
+        }
+        tenantCounters(cli.out(), dir, role);
+        return SoftnicCli.EXIT_OK;
+    }
+
+    private void tenantCounters(final PrintStream out, final Path dir, final String role)
+    {
+        final Map<String, Long> mine = VnicCounters.of(dir, vnic);
+        out.println("Counters of " + role + " vNIC " + vnic + " of the engine at " + dir + ":");
+        out.print(mine.isEmpty() ? "   (unavailable)\n" : CounterReport.concise(mine, "   "));
+    }
+
+    /** With --vnic the engine belongs to the daemon: flags that would configure an engine of ours are mistakes. */
+    private void checkTenantFlags()
+    {
+        if (vnic == null)
+        {
+            throw usage("--engine names the engine to attach to: give --vnic NAME too");
+        }
+        if (!VnicMessages.validName(vnic))
+        {
+            throw usage("bad vNIC name '" + vnic + "'");
+        }
+        if (loopback)
+        {
+            throw usage("--loopback launches engines of its own; with --vnic run server and client as two " +
+                "commands (tenants of one engine or of two)");
+        }
+        if (serverAddress != null && !Ipv4.isValid(serverAddress))
+        {
+            throw usage("SERVER_ADDR must be an IPv4 address like 127.0.0.2, not '" + serverAddress + "'");
+        }
+        for (final String flag : List.of("--port", "--threading", "--idle", "--port-io"))
+        {
+            if (spec.commandLine().getParseResult().hasMatchedOption(flag))
+            {
+                throw usage(flag + " configures an engine of perf's own; with --vnic the engine is the running " +
+                    "one (give " + flag + " to 'softnic engine')");
+            }
         }
     }
 

@@ -25,7 +25,9 @@ import java.util.concurrent.Callable;
     description = {
         "",
         "Prints the non-zero counters of every running softnic engine. Engines started by softnic commands keep " +
-            "their counters in /dev/shm/softnic-$USER/NAME.counters; give files to read others.",
+            "their counters in /dev/shm/softnic-$USER/NAME.counters; give files to read others. An engine " +
+            "daemon's counters are followed by each of its vNICs' under a heading of their own (--engine DIR: " +
+            "only the daemon running there).",
         ""})
 public final class StatCommand implements Callable<Integer>
 {
@@ -38,6 +40,10 @@ public final class StatCommand implements Callable<Integer>
     @Option(names = "--engine-dir", paramLabel = "DIR",
         description = "Where engines keep their counters (default /dev/shm/softnic-$USER).")
     Path engineDir;
+
+    @Option(names = "--engine", paramLabel = "DIR",
+        description = "Only the engine daemon running in DIR (softnic engine --dir DIR), with its vNICs.")
+    Path daemonDir;
 
     @Parameters(arity = "0..*", paramLabel = "COUNTERS_FILE", description = "Counters files to read instead.")
     List<Path> files;
@@ -65,6 +71,21 @@ public final class StatCommand implements Callable<Integer>
                 shown += show(f, true) ? 1 : 0;
             }
             return shown == files.size() ? SoftnicCli.EXIT_OK : SoftnicCli.EXIT_FAILED;
+        }
+        if (daemonDir != null)
+        {
+            if (engineDir != null)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give either --engine or --engine-dir, not both");
+            }
+            final Path file = Files.isDirectory(daemonDir) ? VnicCounters.daemonFile(daemonDir) : null;
+            if (file == null || !show(file, false))
+            {
+                cli.err().println("softnic stat: no engine is running at " + daemonDir);
+                return SoftnicCli.EXIT_FAILED;
+            }
+            return SoftnicCli.EXIT_OK;
         }
         final Path dir = engineDir != null ? engineDir : LocalEngine.countersDir();
         if (!Files.isDirectory(dir))
@@ -111,7 +132,9 @@ public final class StatCommand implements Callable<Integer>
             return false;
         }
         final String state = alive ? "pid " + header.pid() : "pid " + header.pid() + ", not running";
-        EngineCounters.print("NIC statistics of engine " + name + " (" + state + "):", counters, cli.out());
+        final VnicCounters.Split split = VnicCounters.split(counters);
+        EngineCounters.print("NIC statistics of engine " + name + " (" + state + "):", split.engine(), cli.out());
+        VnicCounters.printVnics(split.vnics(), cli.out());
         return true;
     }
 }
