@@ -37,6 +37,9 @@ import java.util.regex.Pattern;
  * CREATE_QP  request: session | @8 pdn | @12 send cqn | @16 recv cqn | @20 sq_sig_all | @24 cap (CAP_LENGTH)
  *            response: @0 qpn | @4 send capacity | @8 send stride | @12 recv capacity | @16 recv stride |
  *            @20 send ring file N | @24 recv ring file N | @28 granted cap (CAP_LENGTH)
+ *            extended (seed 5, a CQ set): ... | @44 receive CQ policy (RecvCqPolicy) | @48 CQ set count N
+ *            (1..the vNIC's EQs) | @52 N CQNs, one per completion vector; length createQpLength(N). The plain
+ *            CREATE_QP_LENGTH request is a QP without a CQ set (policy FIXED).
  * MODIFY_QP  request: session | @8 qpn | @12 mask | @16 attributes (ATTR_LENGTH)
  * QUERY_QP   request: session | @8 qpn | response: @0 attributes (ATTR_LENGTH)
  * DESTROY_QP request: session | @8 qpn
@@ -169,6 +172,11 @@ public final class TenantMessages
     public static final int QP_CAP_OFFSET = 24;
     public static final int CAP_LENGTH = 20;
     public static final int CREATE_QP_LENGTH = QP_CAP_OFFSET + CAP_LENGTH;
+    public static final int QP_RECV_POLICY_OFFSET = CREATE_QP_LENGTH;
+    public static final int QP_CQ_SET_COUNT_OFFSET = QP_RECV_POLICY_OFFSET + 4;
+    public static final int QP_CQ_SET_OFFSET = QP_CQ_SET_COUNT_OFFSET + 4;
+    /** The most CQNs a CREATE_QP request can carry (the vNIC's EQ count bounds it further). */
+    public static final int MAX_CQ_SET = (CommandRing.PAYLOAD_CAPACITY - QP_CQ_SET_OFFSET) / 4;
     public static final int QP_RESPONSE_GRANTED_OFFSET = 28;
     public static final int CREATE_QP_RESPONSE_LENGTH = QP_RESPONSE_GRANTED_OFFSET + CAP_LENGTH;
 
@@ -188,6 +196,12 @@ public final class TenantMessages
 
     private TenantMessages()
     {
+    }
+
+    /** Length of a CREATE_QP request carrying a CQ set of {@code count} CQs. */
+    public static int createQpLength(final int count)
+    {
+        return QP_CQ_SET_OFFSET + 4 * count;
     }
 
     public static boolean isTenantOp(final int opcode)

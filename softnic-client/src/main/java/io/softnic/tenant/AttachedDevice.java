@@ -17,6 +17,7 @@ import io.softnic.verbs.DeviceControl;
 import io.softnic.verbs.IbvDeviceAttr;
 import io.softnic.verbs.IbvQpAttr;
 import io.softnic.verbs.IbvQpCap;
+import io.softnic.verbs.RecvCqPolicy;
 import io.softnic.verbs.VerbsException;
 
 import java.io.IOException;
@@ -522,7 +523,27 @@ final class AttachedDevice implements DeviceControl
     public QpResources createQp(final int pdn, final int sendCqn, final int recvCqn, final IbvQpCap cap,
         final boolean sqSigAll)
     {
-        final MemorySegment r = session("create_qp", TenantMessages.CREATE_QP, TenantMessages.CREATE_QP_LENGTH,
+        return createQp(pdn, sendCqn, recvCqn, cap, sqSigAll, null, RecvCqPolicy.FIXED);
+    }
+
+    /** Seed 5 for an attached tenant: the CQ set and the receive policy travel in an extended CREATE_QP request. */
+    @Override
+    public QpResources createQp(final int pdn, final int sendCqn, final int recvCqn, final IbvQpCap cap,
+        final boolean sqSigAll, final int[] cqSetCqns, final int recvPolicy)
+    {
+        RecvCqPolicy.validate(recvPolicy);
+        if (cqSetCqns == null && recvPolicy != RecvCqPolicy.FIXED)
+        {
+            throw new VerbsException("a receive CQ policy other than FIXED needs a CQ set");
+        }
+        if (cqSetCqns != null && (cqSetCqns.length < 1 || cqSetCqns.length > TenantMessages.MAX_CQ_SET))
+        {
+            throw new VerbsException("a CQ set holds 1.." + TenantMessages.MAX_CQ_SET + " CQs, one per completion " +
+                "vector (" + cqSetCqns.length + " given)");
+        }
+        final int length = cqSetCqns == null ? TenantMessages.CREATE_QP_LENGTH :
+            TenantMessages.createQpLength(cqSetCqns.length);
+        final MemorySegment r = session("create_qp", TenantMessages.CREATE_QP, length,
             (seg, at) ->
             {
                 seg.set(ValueLayout.JAVA_INT, at + TenantMessages.QP_PDN_OFFSET, pdn);
@@ -530,6 +551,15 @@ final class AttachedDevice implements DeviceControl
                 seg.set(ValueLayout.JAVA_INT, at + TenantMessages.QP_RECV_CQ_OFFSET, recvCqn);
                 seg.set(ValueLayout.JAVA_INT, at + TenantMessages.QP_SIG_ALL_OFFSET, sqSigAll ? 1 : 0);
                 TenantMessages.putCap(seg, at + TenantMessages.QP_CAP_OFFSET, cap);
+                if (cqSetCqns != null)
+                {
+                    seg.set(ValueLayout.JAVA_INT, at + TenantMessages.QP_RECV_POLICY_OFFSET, recvPolicy);
+                    seg.set(ValueLayout.JAVA_INT, at + TenantMessages.QP_CQ_SET_COUNT_OFFSET, cqSetCqns.length);
+                    for (int i = 0; i < cqSetCqns.length; i++)
+                    {
+                        seg.set(ValueLayout.JAVA_INT, at + TenantMessages.QP_CQ_SET_OFFSET + 4L * i, cqSetCqns[i]);
+                    }
+                }
             });
         final int sendCapacity = r.get(ValueLayout.JAVA_INT, 4);
         final int sendStride = r.get(ValueLayout.JAVA_INT, 8);
@@ -541,13 +571,6 @@ final class AttachedDevice implements DeviceControl
             ringFile(r.get(ValueLayout.JAVA_INT, 24), HostRing.bytesFor(recvStride, recvCapacity)), recvCapacity,
             recvStride,
             TenantMessages.getCap(r, TenantMessages.QP_RESPONSE_GRANTED_OFFSET, new IbvQpCap()));
-    }
-
-    @Override
-    public QpResources createQp(final int pdn, final int sendCqn, final int recvCqn, final IbvQpCap cap,
-        final boolean sqSigAll, final int[] cqSetCqns, final int recvPolicy)
-    {
-        throw new VerbsException("CQ sets are not yet available to attached tenants");
     }
 
     /**

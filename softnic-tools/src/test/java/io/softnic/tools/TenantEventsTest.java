@@ -19,6 +19,7 @@ import io.softnic.verbs.IbvSendWr;
 import io.softnic.verbs.IbvWc;
 import io.softnic.verbs.IbvWcStatus;
 import io.softnic.verbs.IbvWrOpcode;
+import io.softnic.verbs.RecvCqPolicy;
 import io.softnic.verbs.VerbsException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -259,6 +260,108 @@ class TenantEventsTest
             }
             assertTrue(!Files.exists(dir.resolve("vnic-ev")), "detach removes the EQ files with the rest");
         }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void attachedTenantSpreadsOneConnectionsCompletionsOverACqPerVector(@TempDir final Path tmp) throws Exception
+    {
+        final String engineAddr = "127.0.0.115";
+        final String peerAddr = "127.0.0.116";
+        final Path dir = tmp.resolve("engine");
+        try (EngineDaemon daemon = EngineDaemon.start(new EngineConfig().set("dir", dir.toString())
+                .set("port", engineAddr).set("comp-vectors", "2"));
+            SoftnicEngine peerEngine = SoftnicEngine.launch(new EngineContext().name("set-peer").port(peerAddr));
+            IbvContext peer = peerEngine.open())
+        {
+            daemon.vnics().create("set", new VnicMessages.Quota(4, 8, 4, 8 << 20, 2));
+            daemon.vnics().create("other", new VnicMessages.Quota(4, 8, 4, 8 << 20, 2));
+            try (IbvContext ctx = Softnic.attach(dir, "set");
+                IbvContext otherCtx = Softnic.attach(dir, "other"))
+            {
+                final IbvPd pd = ctx.allocPd();
+                final IbvCq cq0 = ctx.createCq(256, 0);
+                final IbvCq cq1 = ctx.createCq(256, 1);
+                final MemorySegment buf = ctx.allocateBuffer(64 * 1024);
+                final IbvMr mr = pd.regMr(buf, IbvAccess.LOCAL_WRITE | IbvAccess.ALL_REMOTE);
+                final IbvQpInitAttr init = new IbvQpInitAttr();
+                init.sendCq = cq0;
+                init.recvCq = cq0;
+                init.cap.maxRecvWr = 64;
+
+                // refused: a set that misses a vector, two CQs on one vector, another vNIC's CQ
+                init.cqSet = new IbvCq[] {cq0};
+                final VerbsException missing = assertThrows(VerbsException.class, () -> pd.createQp(init));
+                assertTrue(missing.getMessage().contains("one CQ per vector"), missing.getMessage());
+                init.cqSet = new IbvCq[] {cq0, ctx.createCq(16, 0)};
+                assertThrows(VerbsException.class, () -> pd.createQp(init), "two CQs on vector 0");
+                init.cqSet = new IbvCq[] {cq0, otherCtx.createCq(16, 1)};
+                assertThrows(VerbsException.class, () -> pd.createQp(init), "another vNIC's CQ");
+                final long qpsBefore = daemon.vnics().find("set").info().usedQps();
+                assertEquals(0, qpsBefore, "refused requests created nothing");
+
+                init.cqSet = new IbvCq[] {cq0, cq1};
+                init.recvCqPolicy = RecvCqPolicy.ROUND_ROBIN;
+                final IbvQp qp = pd.createQp(init);
+                final Peer p = new Peer(peer);
+                TenantKit.connect(qp, TenantKit.ipv4(peerAddr), p.qp.qpNum(), 0x100, 0x200);
+                TenantKit.connect(p.qp, TenantKit.ipv4(engineAddr), qp.qpNum(), 0x200, 0x100);
+
+                // sends name their vector: each completes on that vector's CQ, in posting order
+                final IbvSendWr wr = new IbvSendWr();
+                wr.opcode = IbvWrOpcode.RDMA_WRITE;
+                wr.sendFlags = IbvSendFlags.SIGNALED;
+                wr.remoteAddr = p.mr.addr();
+                wr.rkey = p.mr.rkey();
+                wr.sge(mr.addr(), 64, mr.lkey());
+                for (int i = 0; i < 8; i++)
+                {
+                    wr.wrId = i;
+                    wr.compVector = i % 3 == 0 ? 1 : 0;
+                    qp.postSend(wr);
+                }
+                assertEquals(java.util.List.of(0L, 3L, 6L), wrIds(cq1, 3));
+                assertEquals(java.util.List.of(1L, 2L, 4L, 5L, 7L), wrIds(cq0, 5));
+
+                // receives go round robin over the set
+                for (int i = 0; i < 4; i++)
+                {
+                    final IbvRecvWr recv = new IbvRecvWr();
+                    recv.wrId = 100 + i;
+                    recv.sge(mr.addr() + 4096L * (i + 1), 4096, mr.lkey());
+                    qp.postRecv(recv);
+                }
+                for (int i = 0; i < 4; i++)
+                {
+                    p.send(0);
+                }
+                assertEquals(java.util.List.of(100L, 102L), wrIds(cq0, 2));
+                assertEquals(java.util.List.of(101L, 103L), wrIds(cq1, 2));
+                assertEquals(1, daemon.vnics().find("set").info().usedQps());
+            }
+        }
+    }
+
+    /** Polls {@code n} successful completions off {@code cq} and returns their work request ids in order. */
+    private static java.util.List<Long> wrIds(final IbvCq cq, final int n) throws InterruptedException
+    {
+        final java.util.List<Long> ids = new java.util.ArrayList<>();
+        final IbvWc[] wc = {new IbvWc()};
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ids.size() < n)
+        {
+            if (cq.poll(wc) == 0)
+            {
+                assertTrue(System.nanoTime() < deadline, "CQ " + cq.cqn() + " has " + ids + " of " + n);
+                Thread.sleep(1);
+                continue;
+            }
+            assertEquals(IbvWcStatus.SUCCESS, wc[0].status, wc[0]::toString);
+            ids.add(wc[0].wrId);
+        }
+        Thread.sleep(50);
+        assertEquals(0, cq.poll(wc), "nothing more on CQ " + cq.cqn());
+        return ids;
     }
 
     @Test

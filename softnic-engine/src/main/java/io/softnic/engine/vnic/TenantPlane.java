@@ -752,7 +752,43 @@ public final class TenantPlane
 
     private int createQp(final Attachment a, final MemorySegment req, final int length, final MemorySegment resp)
     {
-        expect("create_qp", length, TenantMessages.CREATE_QP_LENGTH);
+        int[] cqSet = null;
+        int recvPolicy = RecvCqPolicy.FIXED;
+        if (length != TenantMessages.CREATE_QP_LENGTH)
+        {
+            // extended: a CQ set (seed 5), one CQ of the vNIC per completion vector, and a receive policy
+            if (length < TenantMessages.createQpLength(1))
+            {
+                throw new VnicException(CommandRing.MALFORMED, "create_qp request of " + length + " bytes (expected " +
+                    TenantMessages.CREATE_QP_LENGTH + " or " + TenantMessages.createQpLength(a.eqs.length) + ")");
+            }
+            final int count = req.get(ValueLayout.JAVA_INT, TenantMessages.QP_CQ_SET_COUNT_OFFSET);
+            if (count < 1 || count > a.eqs.length || count > TenantMessages.MAX_CQ_SET)
+            {
+                throw new VnicException(CommandRing.BAD_VALUE, "a CQ set of " + count + " CQs: vNIC " +
+                    a.vnic.name() + " has " + a.eqs.length + " completion vectors, the set holds one CQ per vector");
+            }
+            expect("create_qp", length, TenantMessages.createQpLength(count));
+            if (count != a.eqs.length)
+            {
+                throw new VnicException(CommandRing.BAD_VALUE, "a CQ set of " + count + " CQs: vNIC " +
+                    a.vnic.name() + " has " + a.eqs.length + " completion vectors, the set holds one CQ per vector");
+            }
+            recvPolicy = req.get(ValueLayout.JAVA_INT, TenantMessages.QP_RECV_POLICY_OFFSET);
+            try
+            {
+                RecvCqPolicy.validate(recvPolicy);
+            }
+            catch (final VerbsException ex)
+            {
+                throw new VnicException(CommandRing.BAD_VALUE, ex.getMessage());
+            }
+            cqSet = new int[count];
+            for (int i = 0; i < count; i++)
+            {
+                cqSet[i] = ownCq(a, req.get(ValueLayout.JAVA_INT, TenantMessages.QP_CQ_SET_OFFSET + 4L * i));
+            }
+        }
         if (a.qps.cardinality() >= a.vnic.quota().maxQps())
         {
             throw new VnicException(CommandRing.LIMIT, "vNIC " + a.vnic.name() + " is out of QPs (quota " +
@@ -766,8 +802,8 @@ public final class TenantPlane
         final RingFiles rings = new RingFiles(a);
         try
         {
-            final DeviceControl.QpResources qp = control.createQp(pdn, sendCqn, recvCqn, cap, sigAll != 0, null,
-                RecvCqPolicy.FIXED, rings);
+            final DeviceControl.QpResources qp = control.createQp(pdn, sendCqn, recvCqn, cap, sigAll != 0, cqSet,
+                recvPolicy, rings);
             a.qps.set(qp.qpn());
             qpOwner.set(qp.qpn() - ControlPlane.QPN_BASE, a.vnic.id() + 1);
             resp.set(ValueLayout.JAVA_INT, 0, qp.qpn());
