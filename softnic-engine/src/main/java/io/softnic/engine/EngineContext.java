@@ -39,6 +39,7 @@ public final class EngineContext
     private int maxUnackedPackets = 512;
     private int ackRequestInterval = 32;
     private int ackCoalesceCount = 16;
+    private int contextCacheSize = 1024;
     private Path countersFile;
     private FaultInjector.Config faults = FaultInjector.Config.NONE;
     private final List<java.util.function.Function<SoftnicEngine, org.agrona.concurrent.Agent>> extraAgents =
@@ -60,6 +61,8 @@ public final class EngineContext
         require(portIo != null, "portIo must be set");
         require(numCompVectors > 0 && numCompVectors < 255, "numCompVectors out of range 1..254");
         require(maxUnackedPackets > 0 && maxUnackedPackets < (1 << 22), "maxUnackedPackets out of range");
+        require(contextCacheSize > 0 && contextCacheSize <= (1 << 20),
+            "contextCacheSize " + contextCacheSize + " out of range 1..2^20");
         return this;
     }
 
@@ -333,6 +336,19 @@ public final class EngineContext
     }
 
     /** The responder acknowledges at the latest after this many packets without AckReq. */
+    /** Lines of the connection-context cache: how many QP contexts the engine holds at once (seed 4). */
+    public int contextCacheSize()
+    {
+        return contextCacheSize;
+    }
+
+    /** Any size >= 1 is correct; smaller than the number of busy QPs means context loads from host memory. */
+    public EngineContext contextCacheSize(final int lines)
+    {
+        this.contextCacheSize = lines;
+        return this;
+    }
+
     public int ackCoalesceCount()
     {
         return ackCoalesceCount;

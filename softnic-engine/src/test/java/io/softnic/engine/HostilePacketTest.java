@@ -151,11 +151,7 @@ class HostilePacketTest
 
     private int expectedPsn(final RcPair.Side side, final IbvQp qp)
     {
-        final QueuePair q = device(side, qp);
-        synchronized (q)
-        {
-            return q.responder().expectedPsn();
-        }
+        return device(side, qp).read(q -> q.responder().expectedPsn());
     }
 
     private int expected()
@@ -706,13 +702,7 @@ class HostilePacketTest
         int unacked = -1;
         while (unacked < 0 && System.nanoTime() < deadline)
         {
-            synchronized (b)
-            {
-                if (b.sendQueue().hasUnacked())
-                {
-                    unacked = b.sendQueue().unackedPsn();
-                }
-            }
+            unacked = b.read(q -> q.sendQueue().hasUnacked() ? q.sendQueue().unackedPsn() : -1);
         }
         assertTrue(unacked >= 0, "b's WRITE went out");
         mark();
@@ -802,7 +792,7 @@ class HostilePacketTest
         long fatalNaks = fatalNaks();
         for (int i = 0; i < 4000; i++)
         {
-            if (device(pair.b, link.b.qp()).state() == IbvQpState.ERR)
+            if (device(pair.b, link.b.qp()).read(QueuePair::state) == IbvQpState.ERR)
             {
                 link.close();
                 link = victim();
@@ -918,11 +908,11 @@ class HostilePacketTest
     {
         final QueuePair q = device(pair.b, qp);
         final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (q.state() != expected && System.nanoTime() < deadline)
+        while (q.read(QueuePair::state) != expected && System.nanoTime() < deadline)
         {
             Thread.onSpinWait();
         }
-        assertEquals(expected, q.state(), "victim QP " + qp.qpNum());
+        assertEquals(expected, q.read(QueuePair::state), "victim QP " + qp.qpNum());
     }
 
     /** A separate connection whose b QP takes the fuzz, with receives posted so SENDs can land. */

@@ -145,15 +145,10 @@ class PsnAndStateMachineTest
             final int packets = 64 + 10 + 20 + 1 + 3 + 5; // + the SEND and WRITE a sent in assertWorks
             final QueuePair a = device(pair.a);
             final QueuePair b = device(pair.b);
-            synchronized (a)
-            {
-                synchronized (b)
-                {
-                    assertEquals(b.responder().expectedPsn(), a.sendQueue().nextPsn(), "the two sides agree");
-                    assertEquals(Psn.add(start, packets), a.sendQueue().nextPsn());
-                    assertTrue(!a.sendQueue().hasUnacked());
-                }
-            }
+            final int sent = a.read(q -> q.sendQueue().nextPsn());
+            assertEquals((int)b.read(q -> q.responder().expectedPsn()), sent, "the two sides agree");
+            assertEquals(Psn.add(start, packets), sent);
+            assertTrue(!a.read(q -> q.sendQueue().hasUnacked()));
             assertEquals(0, pair.a.engine.counters().get(EngineCounters.OUT_OF_SEQUENCE_REQUESTS) +
                 pair.b.engine.counters().get(EngineCounters.OUT_OF_SEQUENCE_REQUESTS), "nothing was mistaken as out of order");
             assertEquals(0, pair.a.engine.counters().get(EngineCounters.DUPLICATE_RESPONSES) +

@@ -1,6 +1,7 @@
 package io.softnic.engine.bus;
 
 import io.softnic.engine.counters.EngineCounters;
+import io.softnic.engine.rc.ContextCache;
 import io.softnic.verbs.IbvWcStatus;
 
 import java.lang.foreign.MemorySegment;
@@ -10,9 +11,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The only way the engine reaches host memory: key lookups and checks, payload DMA to and from registered regions,
- * and the atomics. Every transfer is checked against the region's bounds, protection domain and access rights first.
+ * the atomics, and the loads and write-backs of connection contexts. Every transfer to or from a registered region is
+ * checked against the region's bounds, protection domain and access rights first.
  */
-public final class BusInterface
+public final class BusInterface implements ContextCache.Transfers
 {
     /** Check results: 0 is fine, otherwise the ibv_wc_status a local check failure completes with. */
     public static final int OK = 0;
@@ -115,6 +117,26 @@ public final class BusInterface
     {
         MemorySegment.copy(mr.memory(), addr - mr.iova(), dst, dstOffset, len);
         counters.add(EngineCounters.BUS_BYTES_FROM_HOST, len);
+    }
+
+    /** A connection context read from its table in host memory into a line of the context cache (seed 4). */
+    @Override
+    public void load(final MemorySegment table, final long home, final MemorySegment lines, final long lineOffset,
+        final int length)
+    {
+        MemorySegment.copy(table, home, lines, lineOffset, length);
+        counters.increment(EngineCounters.CONTEXT_LOADS);
+        counters.add(EngineCounters.BUS_BYTES_FROM_HOST, length);
+    }
+
+    /** A changed connection context written back from its cache line to its table. */
+    @Override
+    public void writeBack(final MemorySegment lines, final long lineOffset, final MemorySegment table, final long home,
+        final int length)
+    {
+        MemorySegment.copy(lines, lineOffset, table, home, length);
+        counters.increment(EngineCounters.CONTEXT_WRITE_BACKS);
+        counters.add(EngineCounters.BUS_BYTES_TO_HOST, length);
     }
 
     /** Atomic compare-and-swap on a checked, 8-byte aligned address; returns the original value. */

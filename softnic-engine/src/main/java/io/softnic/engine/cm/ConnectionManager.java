@@ -551,7 +551,7 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         {
             return;
         }
-        final int primary = c.qp.portIndex();
+        final int primary = c.qp.read(QueuePair::portIndex);
         final int alt = c.altPortIndex >= 0 && c.altPortIndex != primary && ports[c.altPortIndex].isUp() ?
             c.altPortIndex : otherLivePort(primary, c.qpn);
         if (alt < 0)
@@ -603,7 +603,7 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
         else
         {
             altPort = portByIpv4(m.altRemoteGidIpv4());
-            if (altPort < 0 || !ports[altPort].isUp() || altPort == c.qp.portIndex())
+            if (altPort < 0 || !ports[altPort].isUp() || altPort == c.qp.read(QueuePair::portIndex))
             {
                 status = CmApr.INVALID_GID; // not one of our ports, down, or no alternative to the primary
             }
@@ -848,16 +848,20 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
     {
         return !c.active && c.state == CmState.ESTABLISHED && c.apState != CmConnection.AP_LAP_SENT &&
             c.apState != CmConnection.AP_NONE && now - c.nextRearmAt >= 0 && ownsQp(c) &&
-            c.qp.migState() != IbvMigState.ARMED && c.qp.alternatePath().isValid() &&
-            ports[c.qp.alternatePath().portIndex()].isUp();
+            c.qp.read(q -> q.migState() != IbvMigState.ARMED && q.alternatePath().isValid() &&
+                ports[q.alternatePath().portIndex()].isUp());
     }
 
     private void rearm(final CmConnection c, final long now)
     {
         c.nextRearmAt = now + REARM_INTERVAL_NANOS;
-        final QpPath alternate = c.qp.alternatePath();
-        c.lapPortIndex = alternate.portIndex();
-        c.lapRemoteIpv4 = alternate.destIpv4();
+        c.qp.read(q ->
+        {
+            final QpPath alternate = q.alternatePath();
+            c.lapPortIndex = alternate.portIndex();
+            c.lapRemoteIpv4 = alternate.destIpv4();
+            return alternate;
+        });
         c.apTransactionId = random.nextLong();
         messages.lap(c.apMad, c.apTransactionId, c.localCommId, c.remoteCommId, c.remoteQpn,
             ports[c.lapPortIndex].ipv4(), c.lapRemoteIpv4, c.reqLocalAckTimeout);
@@ -1010,14 +1014,10 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
     {
         if (c.altAgreed && ownsQp(c))
         {
-            final int portIndex;
-            final int destIpv4;
-            synchronized (c.qp)
-            {
-                final QpPath path = c.qp.primaryPath();
-                portIndex = path.portIndex();
-                destIpv4 = path.destIpv4();
-            }
+            final long path = c.qp.read(q -> (long)q.primaryPath().portIndex() << 32 |
+                (q.primaryPath().destIpv4() & 0xFFFF_FFFFL));
+            final int portIndex = (int)(path >> 32);
+            final int destIpv4 = (int)path;
             if (portIndex >= 0 && portIndex < ports.length && destIpv4 != 0 && ports[portIndex].isUp())
             {
                 transmit(portIndex, destIpv4, m);

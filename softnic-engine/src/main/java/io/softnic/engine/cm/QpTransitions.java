@@ -45,7 +45,7 @@ final class QpTransitions
     QueuePair requireFresh(final int qpn, final String verb)
     {
         final QueuePair qp = require(qpn);
-        final IbvQpState state = qp.state();
+        final IbvQpState state = qp.read(QueuePair::state);
         if (state != IbvQpState.RESET && state != IbvQpState.INIT)
         {
             throw new VerbsException(verb + ": QP " + qpn + " is in " + state + "; it must be in RESET or INIT " +
@@ -155,10 +155,10 @@ final class QpTransitions
     /** True once the responder has accepted a packet from the peer: the IBTA's implicit RTU. */
     static boolean receivedSince(final QueuePair qp, final int rqPsn)
     {
-        synchronized (qp)
+        return qp.read(q ->
         {
-            final IbvQpState s = qp.state();
-            return (s == IbvQpState.RTR || s == IbvQpState.RTS) && qp.responder().expectedPsn() != rqPsn;
-        }
+            final IbvQpState s = q.state();
+            return (s == IbvQpState.RTR || s == IbvQpState.RTS) && q.responder().expectedPsn() != rqPsn;
+        });
     }
 }

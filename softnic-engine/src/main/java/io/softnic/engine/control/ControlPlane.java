@@ -9,9 +9,13 @@ import io.softnic.engine.completion.EventQueue;
 import io.softnic.engine.completion.ModerationTimer;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.port.UdpPort;
+import io.softnic.engine.rc.ConnectionContext;
+import io.softnic.engine.rc.ContextCache;
+import io.softnic.engine.rc.ContextTable;
 import io.softnic.engine.rc.QpPath;
 import io.softnic.engine.rc.QueuePair;
 import io.softnic.engine.rc.Transport;
+import io.softnic.engine.rc.TransportTimers;
 import io.softnic.engine.sched.Scheduler;
 import io.softnic.hostif.Cqe;
 import io.softnic.hostif.DoorbellRing;
@@ -37,7 +41,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
@@ -53,6 +56,11 @@ public final class ControlPlane
     private final BusInterface bus;
     private final EngineCounters counters;
     private final Transport transport;
+    private final ContextCache contexts;
+    /** The context table of QPs made by applications in the engine's own process (a vNIC has its own). */
+    private final ContextTable contextTable;
+    private final TransportTimers timers;
+    private final long[] publishedContextStats = new long[3];
     private final UdpPort[] ports;
     private final Scheduler scheduler;
     private final DoorbellRing doorbell;
@@ -70,7 +78,7 @@ public final class ControlPlane
     private int cqCount;
     private int mrCount;
     private CmControl cm;
-    /** Live QPs as a compact array, replaced on create and destroy, for the timer scan. */
+    /** Live QPs as a compact array, replaced on create and destroy, for migrating them off a failed port. */
     private volatile QueuePair[] liveQps = new QueuePair[0];
     private int lastAdminSequence;
 
@@ -92,6 +100,9 @@ public final class ControlPlane
         final int doorbellCapacity = Integer.highestOneBit(ctx.maxQps() * 2 - 1);
         this.doorbell = new DoorbellRing(arena.allocate(DoorbellRing.bytesFor(doorbellCapacity), 64), doorbellCapacity);
         this.scheduler = new Scheduler(ctx.maxQps(), doorbell, this::qp, counters);
+        this.contexts = new ContextCache(ConnectionContext.RECORD_SIZE, ctx.contextCacheSize(), bus);
+        this.contextTable = new ContextTable("engine", ctx.maxQps());
+        this.timers = new TransportTimers(ctx.maxQps(), ctx.clock().nanoTime());
         this.transport = new Transport(ctx, bus, counters, scheduler::schedule, new Transport.Paths()
         {
             @Override
@@ -105,7 +116,7 @@ public final class ControlPlane
             {
                 ports[fromPort].countMigration();
             }
-        });
+        }, contexts, timers);
         this.moderationTimer = new ModerationTimer(ctx.maxCqs(), ctx.clock());
         this.vectorCounters = new EventQueue.VectorCounters[ctx.numCompVectors()];
     }
@@ -185,15 +196,6 @@ public final class ControlPlane
         return index >= 0 && index < qps.length() ? qps.get(index) : null;
     }
 
-    /** Visits every live QP (timer scans); the visitor takes each QP's own lock as needed. */
-    public void forEachQp(final Consumer<QueuePair> visitor)
-    {
-        for (final QueuePair qp : liveQps)
-        {
-            visitor.accept(qp);
-        }
-    }
-
     private void publishLiveQps()
     {
         final java.util.ArrayList<QueuePair> live = new java.util.ArrayList<>(qpCount);
@@ -233,7 +235,7 @@ public final class ControlPlane
         for (int i = 0; i < qps.length(); i++)
         {
             final QueuePair qp = qps.get(i);
-            if (qp != null && qp.pdn() == pdn)
+            if (qp != null && qp.read(QueuePair::pdn) == pdn)
             {
                 throw new VerbsException("PD " + pdn + " still has QP " + qp.qpn() + " (EBUSY)");
             }
@@ -433,7 +435,7 @@ public final class ControlPlane
         final int[] cqSetCqns,
         final int recvPolicy)
     {
-        return createQp(pdn, sendCqn, recvCqn, cap, sqSigAll, cqSetCqns, recvPolicy, HEAP_RINGS);
+        return createQp(pdn, sendCqn, recvCqn, cap, sqSigAll, cqSetCqns, recvPolicy, HEAP_RINGS, contextTable);
     }
 
     public synchronized DeviceControl.QpResources createQp(
@@ -444,7 +446,8 @@ public final class ControlPlane
         final boolean sqSigAll,
         final int[] cqSetCqns,
         final int recvPolicy,
-        final RingMemory rings)
+        final RingMemory rings,
+        final ContextTable contextTable)
     {
         checkPd(pdn);
         RecvCqPolicy.validate(recvPolicy);
@@ -493,8 +496,24 @@ public final class ControlPlane
         {
             throw new VerbsException("out of QPs");
         }
-        final MemorySegment sendRing = rings.allocate(HostRing.bytesFor(sendStride, sendCapacity));
-        final MemorySegment recvRing = rings.allocate(HostRing.bytesFor(recvStride, recvCapacity));
+        final ConnectionContext context = contextTable.allocate();
+        if (context == null)
+        {
+            throw new VerbsException("out of QPs: the context table " + contextTable.name() + " has all its " +
+                contextTable.capacity() + " records in use");
+        }
+        final MemorySegment sendRing;
+        final MemorySegment recvRing;
+        try
+        {
+            sendRing = rings.allocate(HostRing.bytesFor(sendStride, sendCapacity));
+            recvRing = rings.allocate(HostRing.bytesFor(recvStride, recvCapacity));
+        }
+        catch (final RuntimeException ex)
+        {
+            contextTable.free(context);
+            throw ex;
+        }
         for (int i = 0; i < qps.length(); i++)
         {
             if (qps.get(i) == null)
@@ -502,7 +521,8 @@ public final class ControlPlane
                 final int qpn = QPN_BASE + i;
                 final QueuePair qp = new QueuePair(qpn, pdn, sendCq, recvCq, sqSigAll,
                     new HostRing(sendRing, sendStride, sendCapacity), new HostRing(recvRing, recvStride, recvCapacity),
-                    granted.maxSendSge, granted.maxRecvSge, granted.maxInlineData, transport);
+                    granted.maxSendSge, granted.maxRecvSge, granted.maxInlineData, context, contextTable,
+                    transport);
                 if (cqSet != null)
                 {
                     qp.spreadCompletions(cqSet, ctx.numCompVectors(), recvPolicy);
@@ -515,6 +535,7 @@ public final class ControlPlane
                     recvStride, granted);
             }
         }
+        contextTable.free(context);
         throw new VerbsException("out of QPs");
     }
 
@@ -577,6 +598,23 @@ public final class ControlPlane
         final QueuePair qp = liveQp(qpn);
         synchronized (qp)
         {
+            qp.acquireContext();
+            try
+            {
+                modifyQp(qp, attr, mask);
+            }
+            finally
+            {
+                qp.releaseContext();
+            }
+        }
+        scheduler.schedule(qp);
+    }
+
+    private void modifyQp(final QueuePair qp, final IbvQpAttr attr, final int mask)
+    {
+        final int qpn = qp.qpn();
+        {
             final IbvQpState current = qp.state();
             if ((mask & IbvQpAttrMask.CUR_STATE) != 0 && attr.curQpState != current)
             {
@@ -594,7 +632,6 @@ public final class ControlPlane
                     "INIT, RTR, RTS, ERR)");
             }
         }
-        scheduler.schedule(qp);
     }
 
     private static void requireMask(final int mask, final int required, final String transition)
@@ -762,12 +799,20 @@ public final class ControlPlane
         {
             synchronized (qp)
             {
-                if (qp.portIndex() == index && qp.migState() == IbvMigState.ARMED &&
-                    ports[qp.alternatePath().portIndex()].isUp())
+                qp.acquireContext();
+                try
                 {
-                    transport.paths().migrated(qp, qp.migrate());
-                    qp.requester().onPathMigrated();
-                    migrated++;
+                    if (qp.portIndex() == index && qp.migState() == IbvMigState.ARMED &&
+                        ports[qp.alternatePath().portIndex()].isUp())
+                    {
+                        transport.paths().migrated(qp, qp.migrate());
+                        qp.requester().onPathMigrated();
+                        migrated++;
+                    }
+                }
+                finally
+                {
+                    qp.releaseContext();
                 }
             }
         }
@@ -781,6 +826,7 @@ public final class ControlPlane
     public int housekeeping()
     {
         int work = 0;
+        publishContextStats();
         final long request = counters.adminRequest();
         final int sequence = AdminChannel.sequence(request);
         if (request != 0 && sequence != lastAdminSequence)
@@ -799,6 +845,41 @@ public final class ControlPlane
             }
         }
         return work;
+    }
+
+    /** The cache counts in its own striped adders; the counters file gets what changed since the last pass. */
+    private void publishContextStats()
+    {
+        publish(0, EngineCounters.CONTEXT_ACCESSES, contexts.accesses());
+        publish(1, EngineCounters.CONTEXT_HITS, contexts.hits());
+        publish(2, EngineCounters.CONTEXT_EVICTIONS, contexts.evictions());
+    }
+
+    private void publish(final int slot, final int counter, final long value)
+    {
+        final long delta = value - publishedContextStats[slot];
+        if (delta != 0)
+        {
+            publishedContextStats[slot] = value;
+            counters.add(counter, delta);
+        }
+    }
+
+    /** The engine's context cache, for its counters and tests. */
+    public ContextCache contexts()
+    {
+        return contexts;
+    }
+
+    public TransportTimers timers()
+    {
+        return timers;
+    }
+
+    /** The table of the embedded applications' QP contexts. */
+    public ContextTable contextTable()
+    {
+        return contextTable;
     }
 
     private long answer(final long request)
@@ -840,8 +921,7 @@ public final class ControlPlane
 
     public void queryQp(final int qpn, final IbvQpAttr attr)
     {
-        final QueuePair qp = liveQp(qpn);
-        synchronized (qp)
+        liveQp(qpn).read(qp ->
         {
             attr.qpState = qp.state();
             attr.curQpState = qp.state();
@@ -871,7 +951,8 @@ public final class ControlPlane
             attr.cap.maxSendSge = qp.maxSendSge();
             attr.cap.maxRecvSge = qp.maxRecvSge();
             attr.cap.maxInlineData = qp.maxInlineData();
-        }
+            return attr;
+        });
     }
 
     public synchronized void destroyQp(final int qpn)
@@ -879,8 +960,17 @@ public final class ControlPlane
         final QueuePair qp = liveQp(qpn);
         synchronized (qp)
         {
-            qp.toReset();
+            qp.acquireContext();
+            try
+            {
+                qp.toReset();
+            }
+            finally
+            {
+                qp.releaseContext();
+            }
         }
+        qp.dropContext();
         bindCqs(qp, false);
         qps.set(qpn - QPN_BASE, null);
         qpCount--;

@@ -40,6 +40,7 @@ public final class EngineCounters implements AutoCloseable
         "rx_buffers_exhausted", "tx_send_errors", "qp_internal_errors",
         "cq_events", "cq_event_completions", "eq_wakes", "eq_overflows", "cq_moderation_timeouts",
         "cq_profile_changes", "cm_path_rearms", "loopback_packets", "loopback_dropped",
+        "context_accesses", "context_hits", "context_loads", "context_write_backs", "context_evictions",
     };
 
     public static final int ACKS_SENT = 0;
@@ -102,6 +103,15 @@ public final class EngineCounters implements AutoCloseable
     public static final int LOOPBACK_PACKETS = 49;
     /** Such packets dropped: the internal ring was full, or a port on the way is down. */
     public static final int LOOPBACK_DROPPED = 50;
+    /** Uses of a connection context by the pipelines, timers and control plane (each a cache hit or a load). */
+    public static final int CONTEXT_ACCESSES = 51;
+    public static final int CONTEXT_HITS = 52;
+    /** Contexts read from host memory into the context cache (misses). */
+    public static final int CONTEXT_LOADS = 53;
+    /** Changed contexts written back to host memory. */
+    public static final int CONTEXT_WRITE_BACKS = 54;
+    /** Cache lines taken from one context for another. */
+    public static final int CONTEXT_EVICTIONS = 55;
     /** Completions by ibv_wc_status: COMPLETIONS_BASE + status code. */
     public static final int COMPLETIONS_BASE = FIXED.length;
     private static final int COMPLETION_STATUSES = 22;

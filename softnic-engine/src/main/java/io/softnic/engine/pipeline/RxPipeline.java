@@ -226,19 +226,25 @@ public final class RxPipeline implements Agent
         boolean txWork;
         synchronized (qp)
         {
-            final int admitted = qp.admit(port.index(), sourceIpv4);
-            if (admitted == QueuePair.STRANGER)
+            if (qp.destroyed())
             {
                 counters.increment(EngineCounters.UNKNOWN_QP_DROPPED);
                 return;
             }
-            if (admitted != QueuePair.PRIMARY)
-            {
-                ports[admitted].countMigration();   // the peer moved to the alternate path: follow it
-                qp.requester().onPathMigrated();
-            }
+            qp.acquireContext();
             try
             {
+                final int admitted = qp.admit(port.index(), sourceIpv4);
+                if (admitted == QueuePair.STRANGER)
+                {
+                    counters.increment(EngineCounters.UNKNOWN_QP_DROPPED);
+                    return;
+                }
+                if (admitted != QueuePair.PRIMARY)
+                {
+                    ports[admitted].countMigration();   // the peer moved to the alternate path: follow it
+                    qp.requester().onPathMigrated();
+                }
                 if ((flags & Opcode.REQUEST) != 0)
                 {
                     qp.responder().onRequest(view);
@@ -254,6 +260,10 @@ public final class RxPipeline implements Agent
                 // e.g. the tenant freed memory under a registered region: only this QP breaks
                 txWork = false;
                 QpFault.contain(qp, ex, counters);
+            }
+            finally
+            {
+                qp.releaseContext();
             }
         }
         if (txWork)

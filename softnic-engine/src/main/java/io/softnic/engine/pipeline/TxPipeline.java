@@ -1,58 +1,34 @@
 package io.softnic.engine.pipeline;
 
+import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.rc.QueuePair;
+import io.softnic.engine.rc.TransportTimers;
 import io.softnic.engine.sched.Scheduler;
 import io.softnic.verbs.IbvQpState;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 
-import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /**
  * The one transmit pipeline of the device, for all ports: takes doorbells, serves ready QPs (their responder's
  * responses first, then the requester's new or resent requests), and runs the transport timers. What one duty cycle
- * builds, across work requests and QPs, leaves as one burst.
+ * builds, across work requests and QPs, leaves as one burst. Each QP is served with its monitor held and its
+ * connection context acquired from the context cache.
  */
-public final class TxPipeline implements Agent
+public final class TxPipeline implements Agent, TransportTimers.Service
 {
     private static final long TIMER_INTERVAL_NANOS = 50_000;
 
     private final Scheduler scheduler;
-    private final io.softnic.engine.counters.EngineCounters counters;
+    private final EngineCounters counters;
     private final TxFrame frame;
     private final int qpBudget;
     private final int batch;
     private final NanoClock clock;
-    private final Consumer<TimerVisitor> timerQps;
-    private final TimerVisitor timerVisitor = new TimerVisitor();
-    private long nextTimerScan;
-
-    /** Visits every QP whose timers may need service. */
-    public final class TimerVisitor
-    {
-        private long now;
-        private int work;
-
-        public void visit(final QueuePair qp)
-        {
-            synchronized (qp)
-            {
-                try
-                {
-                    if (qp.state() == IbvQpState.ERR)
-                    {
-                        qp.flush();
-                        return;
-                    }
-                    work += qp.requester().onTimer(now);
-                }
-                catch (final RuntimeException ex)
-                {
-                    QpFault.contain(qp, ex, counters);
-                }
-            }
-        }
-    }
+    private final TransportTimers timers;
+    private final IntSupplier housekeeping;
+    private long nextTimerPass;
 
     public TxPipeline(
         final Scheduler scheduler,
@@ -60,8 +36,9 @@ public final class TxPipeline implements Agent
         final int qpBudget,
         final int batch,
         final NanoClock clock,
-        final Consumer<TimerVisitor> timerQps,
-        final io.softnic.engine.counters.EngineCounters counters)
+        final TransportTimers timers,
+        final IntSupplier housekeeping,
+        final EngineCounters counters)
     {
         this.scheduler = scheduler;
         this.counters = counters;
@@ -69,7 +46,8 @@ public final class TxPipeline implements Agent
         this.qpBudget = qpBudget;
         this.batch = batch;
         this.clock = clock;
-        this.timerQps = timerQps;
+        this.timers = timers;
+        this.housekeeping = housekeeping;
     }
 
     @Override
@@ -84,13 +62,11 @@ public final class TxPipeline implements Agent
             work += serve(qp);
         }
         final long now = clock.nanoTime();
-        if (now - nextTimerScan >= 0)
+        if (now - nextTimerPass >= 0)
         {
-            nextTimerScan = now + TIMER_INTERVAL_NANOS;
-            timerVisitor.now = now;
-            timerVisitor.work = 0;
-            timerQps.accept(timerVisitor);
-            work += timerVisitor.work;
+            nextTimerPass = now + TIMER_INTERVAL_NANOS;
+            work += housekeeping.getAsInt();
+            work += timers.poll(now, this);
         }
         frame.flush();
         return work;
@@ -102,9 +78,14 @@ public final class TxPipeline implements Agent
         final boolean more;
         synchronized (qp)
         {
+            if (qp.destroyed())
+            {
+                return 0;
+            }
             int responses = 0;
             int requests = 0;
             boolean again;
+            qp.acquireContext();
             try
             {
                 responses = qp.responder().emit(frame, qpBudget);
@@ -117,6 +98,10 @@ public final class TxPipeline implements Agent
                 again = false;
                 QpFault.contain(qp, ex, counters);
             }
+            finally
+            {
+                qp.releaseContext();
+            }
             sent = responses + requests;
             more = again;
         }
@@ -125,6 +110,74 @@ public final class TxPipeline implements Agent
             scheduler.schedule(qp);
         }
         return sent;
+    }
+
+    /** A QP's timer came: RNR waits that ended and retransmission timeouts; then its next deadline. */
+    @Override
+    public int expired(final QueuePair qp, final long now)
+    {
+        synchronized (qp)
+        {
+            if (qp.destroyed())
+            {
+                return 0;
+            }
+            TransportTimers.fired(qp);
+            qp.acquireContext();
+            try
+            {
+                if (qp.state() == IbvQpState.ERR)
+                {
+                    return 0; // the ERR list flushes it
+                }
+                final int work = qp.requester().onTimer(now);
+                timers.arm(qp, qp.requester().nextDeadline());
+                return work;
+            }
+            catch (final RuntimeException ex)
+            {
+                QpFault.contain(qp, ex, counters);
+                return 1;
+            }
+            finally
+            {
+                qp.releaseContext();
+            }
+        }
+    }
+
+    /** Work posted to a QP in ERR completes with WR_FLUSH_ERR. */
+    @Override
+    public boolean flushErrored(final QueuePair qp)
+    {
+        synchronized (qp)
+        {
+            if (qp.destroyed())
+            {
+                TransportTimers.unlist(qp);
+                return false;
+            }
+            qp.acquireContext();
+            try
+            {
+                if (qp.state() != IbvQpState.ERR)
+                {
+                    TransportTimers.unlist(qp);
+                    return false;
+                }
+                qp.flush();
+                return true;
+            }
+            catch (final RuntimeException ex)
+            {
+                counters.increment(EngineCounters.QP_INTERNAL_ERRORS);
+                return true;
+            }
+            finally
+            {
+                qp.releaseContext();
+            }
+        }
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class Completer
             return;
         }
         final int psn = packet.bth().psn();
-        if (!sq.hasUnacked() || Psn.diff(psn, sq.unackedPsn) < 0 || Psn.diff(psn, sq.highPsn) >= 0)
+        if (!sq.hasUnacked() || Psn.diff(psn, sq.unackedPsn()) < 0 || Psn.diff(psn, sq.highPsn()) >= 0)
         {
             counters.increment(EngineCounters.DUPLICATE_RESPONSES);
             return;
@@ -91,7 +91,7 @@ public final class Completer
     /** Acknowledges everything before psn; true if that found a lost READ/atomic response and went back to it. */
     private boolean acknowledgeBefore(final int psn)
     {
-        if (Psn.diff(psn, sq.unackedPsn) <= 0)
+        if (Psn.diff(psn, sq.unackedPsn()) <= 0)
         {
             return false;
         }
@@ -157,7 +157,7 @@ public final class Completer
 
     private void failAt(final int psn, final int status)
     {
-        if (Psn.diff(psn, sq.unackedPsn) > 0)
+        if (Psn.diff(psn, sq.unackedPsn()) > 0)
         {
             sq.acknowledge(Psn.add(psn, -1));
         }

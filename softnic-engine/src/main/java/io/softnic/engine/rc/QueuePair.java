@@ -9,14 +9,15 @@ import io.softnic.verbs.RecvCqPolicy;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The device's context of one RC queue pair: its attributes and path, its rings in host memory, and its three state
- * machines (requester, completer, responder, as in rxe). All of its protocol processing runs with the QP's monitor
- * held, so the TX and RX pipelines may serve it from different threads; the lock is per QP, never shared.
+ * The device's view of one RC queue pair: its rings in host memory, its CQs, its three state machines (requester,
+ * completer, responder, as in rxe), and its connection context, whose home is a record in its vNIC's context table
+ * and which the engine reaches through the context cache (seed 4). All of its protocol processing runs with the QP's
+ * monitor held and its context acquired, so the TX and RX pipelines may serve it from different threads; the lock is
+ * per QP, never shared.
  */
 public final class QueuePair
 {
     private final int qpn;
-    private final int pdn;
     private final CompletionQueue sendCq;
     private final CompletionQueue recvCq;
     private final boolean sqSigAll;
@@ -25,6 +26,9 @@ public final class QueuePair
     private final int maxSendSge;
     private final int maxRecvSge;
     private final int maxInlineData;
+    private final ConnectionContext context;
+    private final ContextTable contextTable;
+    private final ContextCache contexts;
     private final SendQueue sendQueue;
     private final Requester requester;
     private final Completer completer;
@@ -37,32 +41,30 @@ public final class QueuePair
     private CompletionQueue[] recvCqByVector;
     private CompletionQueue[] cqSet;
     private int recvCqPolicy = RecvCqPolicy.FIXED;
-    /** Next CQ of the set for round-robin receives; advanced per message under the QP's monitor. */
-    private int recvRoundRobin;
 
-    private volatile IbvQpState state = IbvQpState.RESET;
-    int accessFlags;
-    int pathMtu = 1024;
-    int destQpn;
+    // the TX pipeline's timer registers (TransportTimers), outside the context: they say when to look at it
+    /** When the timer wheel will look at this QP next; {@link TransportTimers#NONE} if it will not. */
+    volatile long timerCheckAt = TransportTimers.NONE;
+    /** Its wheel entry; TX thread only. */
+    long timerId = org.agrona.DeadlineTimerWheel.NULL_DEADLINE;
+    final AtomicBoolean timerRequested = new AtomicBoolean();
+    final AtomicBoolean flushListed = new AtomicBoolean();
+    private volatile boolean destroyed;
+
     /** {@link #admit}: the packet came along the primary path. */
     public static final int PRIMARY = -1;
     /** {@link #admit}: the packet came from elsewhere and is not this connection's. */
     public static final int STRANGER = -2;
 
-    /** Where packets go now, and where they go if this one fails (valid when armed). */
-    private final QpPath primary = new QpPath();
-    private final QpPath alternate = new QpPath();
-    private volatile IbvMigState migState = IbvMigState.MIGRATED;
-    int pkey = 0xFFFF;
-    int timeoutCode = 14;
-    int retryCnt = 7;
-    int rnrRetry = 7;
-    int minRnrTimer = 12;
-    int maxRdAtomic = 1;
-    int maxDestRdAtomic = 1;
-    int sqPsn;
-    int rqPsn;
+    /** Where packets go now, and where they go if this one fails (valid when armed): views of the context. */
+    private final QpPath primary;
+    private final QpPath alternate;
 
+    /**
+     * A QP whose connection context is {@code context} (a fresh record of {@code contextTable}, its vNIC's or the
+     * engine's); the context is set up
+     * here, through the cache, before the QP is published.
+     */
     public QueuePair(
         final int qpn,
         final int pdn,
@@ -74,10 +76,12 @@ public final class QueuePair
         final int maxSendSge,
         final int maxRecvSge,
         final int maxInlineData,
+        final ConnectionContext context,
+        final ContextTable contextTable,
         final Transport transport)
     {
+        this.contextTable = contextTable;
         this.qpn = qpn;
-        this.pdn = pdn;
         this.sendCq = sendCq;
         this.recvCq = recvCq;
         this.sqSigAll = sqSigAll;
@@ -86,11 +90,93 @@ public final class QueuePair
         this.maxSendSge = maxSendSge;
         this.maxRecvSge = maxRecvSge;
         this.maxInlineData = maxInlineData;
+        this.context = context;
+        this.contexts = transport.contexts();
         this.transport = transport;
-        this.sendQueue = new SendQueue(this, transport);
-        this.requester = new Requester(this, sendQueue, transport);
-        this.completer = new Completer(this, sendQueue, transport);
-        this.responder = new Responder(this, transport);
+        this.primary = new QpPath(context, ConnectionContext.PRIMARY_PATH);
+        this.alternate = new QpPath(context, ConnectionContext.ALTERNATE_PATH);
+        contexts.acquire(context);
+        try
+        {
+            context.state(IbvQpState.RESET);
+            context.migState(IbvMigState.MIGRATED);
+            context.pdn(pdn);
+            context.pathMtu(1024);
+            context.pkey(0xFFFF);
+            context.timeoutCode(14);
+            context.retryCnt(7);
+            context.rnrRetry(7);
+            context.minRnrTimer(12);
+            context.maxRdAtomic(1);
+            context.maxDestRdAtomic(1);
+            primary.clear();
+            alternate.clear();
+            this.sendQueue = new SendQueue(this, transport);
+            this.requester = new Requester(this, sendQueue, transport);
+            this.completer = new Completer(this, sendQueue, transport);
+            this.responder = new Responder(this, transport);
+            context.retransmitDeadline(Long.MAX_VALUE);
+        }
+        finally
+        {
+            contexts.release(context);
+        }
+    }
+
+    /**
+     * Brings the QP's connection context into the engine's context cache (a load on a miss) and keeps it there until
+     * the matching {@link #releaseContext}. Every piece of protocol processing of this QP runs between the two, with
+     * the QP's monitor held.
+     */
+    public void acquireContext()
+    {
+        contexts.acquire(context);
+    }
+
+    public void releaseContext()
+    {
+        contexts.release(context);
+    }
+
+    /** For callers outside the pipelines (the CM, the tools): reads the QP's context under its monitor. */
+    public <T> T read(final java.util.function.Function<QueuePair, T> reader)
+    {
+        synchronized (this)
+        {
+            contexts.acquire(context);
+            try
+            {
+                return reader.apply(this);
+            }
+            finally
+            {
+                contexts.release(context);
+            }
+        }
+    }
+
+    /** The QP is destroyed: its context leaves the cache unwritten and its record goes back to its table. */
+    public void dropContext()
+    {
+        synchronized (this)
+        {
+            destroyed = true;
+            contexts.acquire(context);
+            contexts.discard(context);
+            contexts.release(context);
+        }
+        contextTable.free(context);
+    }
+
+    /** True once the QP was destroyed: late timers and doorbells naming it are ignored. */
+    public boolean destroyed()
+    {
+        return destroyed;
+    }
+
+    public ConnectionContext context()
+    {
+        return context;
     }
 
     public int qpn()
@@ -100,7 +186,7 @@ public final class QueuePair
 
     public int pdn()
     {
-        return pdn;
+        return context.pdn();
     }
 
     public CompletionQueue sendCq()
@@ -150,8 +236,9 @@ public final class QueuePair
             }
             case RecvCqPolicy.ROUND_ROBIN ->
             {
-                final CompletionQueue cq = cqSet[recvRoundRobin];
-                recvRoundRobin = recvRoundRobin + 1 == cqSet.length ? 0 : recvRoundRobin + 1;
+                final int next = context.recvRoundRobin();
+                final CompletionQueue cq = cqSet[next];
+                context.recvRoundRobin(next + 1 == cqSet.length ? 0 : next + 1);
                 return cq;
             }
             default ->
@@ -213,7 +300,7 @@ public final class QueuePair
 
     public IbvQpState state()
     {
-        return state;
+        return context.state();
     }
 
     public Requester requester()
@@ -243,28 +330,28 @@ public final class QueuePair
 
     public int pkey()
     {
-        return pkey;
+        return context.pkey();
     }
 
     public int destQpn()
     {
-        return destQpn;
+        return context.destQpn();
     }
 
     public int destIpv4()
     {
-        return primary.destIpv4;
+        return primary.destIpv4();
     }
 
     public int destUdpPort()
     {
-        return primary.destUdpPort;
+        return primary.destUdpPort();
     }
 
     /** The local port the QP's packets leave from now (its primary path's). */
     public int portIndex()
     {
-        return primary.portIndex;
+        return primary.portIndex();
     }
 
     public QpPath primaryPath()
@@ -279,69 +366,69 @@ public final class QueuePair
 
     public IbvMigState migState()
     {
-        return migState;
+        return context.migState();
     }
 
     public int pathMtu()
     {
-        return pathMtu;
+        return context.pathMtu();
     }
 
     public int accessFlags()
     {
-        return accessFlags;
+        return context.accessFlags();
     }
 
     public int sourceUdpPort()
     {
-        return primary.sourceUdpPort;
+        return primary.sourceUdpPort();
     }
 
     public int timeoutCode()
     {
-        return timeoutCode;
+        return context.timeoutCode();
     }
 
     public int retryCnt()
     {
-        return retryCnt;
+        return context.retryCnt();
     }
 
     public int rnrRetry()
     {
-        return rnrRetry;
+        return context.rnrRetry();
     }
 
     public int minRnrTimer()
     {
-        return minRnrTimer;
+        return context.minRnrTimer();
     }
 
     public int maxRdAtomic()
     {
-        return maxRdAtomic;
+        return context.maxRdAtomic();
     }
 
     public int maxDestRdAtomic()
     {
-        return maxDestRdAtomic;
+        return context.maxDestRdAtomic();
     }
 
     public int sqPsn()
     {
-        return sqPsn;
+        return context.sqPsn();
     }
 
     public int rqPsn()
     {
-        return rqPsn;
+        return context.rqPsn();
     }
 
     /** Control plane: applies attributes of a validated modify; called with the QP's monitor held. */
     public void applyPath(
         final int destQpn, final int destIpv4, final int destUdpPort, final int portIndex, final int sourceUdpPort)
     {
-        this.destQpn = destQpn;
+        context.destQpn(destQpn);
         primary.set(portIndex, destIpv4, destUdpPort, sourceUdpPort);
     }
 
@@ -359,7 +446,7 @@ public final class QueuePair
         {
             throw new IllegalStateException("QP " + qpn + " has no alternate path to arm");
         }
-        migState = state == IbvMigState.REARM ? IbvMigState.ARMED : state;  // no peer handshake to wait for
+        context.migState(state == IbvMigState.REARM ? IbvMigState.ARMED : state); // no peer handshake to wait for
     }
 
     /**
@@ -369,17 +456,17 @@ public final class QueuePair
      */
     public int migrate()
     {
-        if (migState != IbvMigState.ARMED)
+        if (context.migState() != IbvMigState.ARMED)
         {
             return -1;
         }
-        final int from = primary.portIndex;
-        final int destIpv4 = primary.destIpv4;
-        final int destUdpPort = primary.destUdpPort;
-        final int sourceUdpPort = primary.sourceUdpPort;
+        final int from = primary.portIndex();
+        final int destIpv4 = primary.destIpv4();
+        final int destUdpPort = primary.destUdpPort();
+        final int sourceUdpPort = primary.sourceUdpPort();
         primary.copyFrom(alternate);
         alternate.set(from, destIpv4, destUdpPort, sourceUdpPort);
-        migState = IbvMigState.MIGRATED;
+        context.migState(IbvMigState.MIGRATED);
         return from;
     }
 
@@ -396,7 +483,7 @@ public final class QueuePair
         {
             return PRIMARY;
         }
-        if (migState == IbvMigState.ARMED && alternate.carries(portIndex, sourceIpv4))
+        if (context.migState() == IbvMigState.ARMED && alternate.carries(portIndex, sourceIpv4))
         {
             return migrate();
         }
@@ -405,54 +492,54 @@ public final class QueuePair
 
     public void accessFlags(final int flags)
     {
-        this.accessFlags = flags;
+        context.accessFlags(flags);
     }
 
     public void pathMtu(final int bytes)
     {
-        this.pathMtu = bytes;
+        context.pathMtu(bytes);
     }
 
     public void pkey(final int pkey)
     {
-        this.pkey = pkey;
+        context.pkey(pkey);
     }
 
     /** INIT to RTR: the responder's side opens at the peer's starting PSN. */
     public void toRtr(final int rqPsn, final int maxDestRdAtomic, final int minRnrTimer)
     {
-        this.rqPsn = rqPsn;
-        this.maxDestRdAtomic = maxDestRdAtomic;
-        this.minRnrTimer = minRnrTimer;
+        context.rqPsn(rqPsn);
+        context.maxDestRdAtomic(maxDestRdAtomic);
+        context.minRnrTimer(minRnrTimer);
         responder.open(rqPsn, maxDestRdAtomic);
-        state = IbvQpState.RTR;
+        context.state(IbvQpState.RTR);
     }
 
     /** RTR to RTS: the requester opens at our starting PSN. */
     public void toRts(final int sqPsn, final int timeoutCode, final int retryCnt, final int rnrRetry, final int maxRdAtomic)
     {
-        this.sqPsn = sqPsn;
-        this.timeoutCode = timeoutCode;
-        this.retryCnt = retryCnt;
-        this.rnrRetry = rnrRetry;
-        this.maxRdAtomic = maxRdAtomic;
+        context.sqPsn(sqPsn);
+        context.timeoutCode(timeoutCode);
+        context.retryCnt(retryCnt);
+        context.rnrRetry(rnrRetry);
+        context.maxRdAtomic(maxRdAtomic);
         sendQueue.open(sqPsn);
         requester.reset();
-        state = IbvQpState.RTS;
+        context.state(IbvQpState.RTS);
     }
 
     /** Attributes that RTS to RTS may change. */
     public void retune(final int timeoutCode, final int retryCnt, final int rnrRetry, final int minRnrTimer)
     {
-        this.timeoutCode = timeoutCode;
-        this.retryCnt = retryCnt;
-        this.rnrRetry = rnrRetry;
-        this.minRnrTimer = minRnrTimer;
+        context.timeoutCode(timeoutCode);
+        context.retryCnt(retryCnt);
+        context.rnrRetry(rnrRetry);
+        context.minRnrTimer(minRnrTimer);
     }
 
     public void toInit()
     {
-        state = IbvQpState.INIT;
+        context.state(IbvQpState.INIT);
     }
 
     /**
@@ -461,10 +548,11 @@ public final class QueuePair
      */
     public void toError()
     {
-        if (state != IbvQpState.ERR)
+        if (context.state() != IbvQpState.ERR)
         {
-            state = IbvQpState.ERR;
+            context.state(IbvQpState.ERR);
             transport.counters().increment(io.softnic.engine.counters.EngineCounters.QP_ERRORS);
+            transport.timers().flushLater(this);
         }
         flush();
     }
@@ -479,9 +567,9 @@ public final class QueuePair
     /** Back to RESET: posted work is discarded without completions, as ibverbs does. */
     public void toReset()
     {
-        state = IbvQpState.RESET;
+        context.state(IbvQpState.RESET);
         alternate.clear();
-        migState = IbvMigState.MIGRATED;
+        context.migState(IbvMigState.MIGRATED);
         sendQueue.discard();
         responder.discard();
     }

@@ -24,18 +24,14 @@ public final class Requester
     private final QueuePair qp;
     private final SendQueue sq;
     private final Transport transport;
-    private long retransmitDeadline = Long.MAX_VALUE;
-    private int retriesLeft;
-    private int rnrRetriesLeft;
-    private boolean rnrWaiting;
-    private long rnrDeadline;
-    private int rnrPsn;
+    private final ConnectionContext ctx;
 
     Requester(final QueuePair qp, final SendQueue sq, final Transport transport)
     {
         this.qp = qp;
         this.sq = sq;
         this.transport = transport;
+        this.ctx = qp.context();
     }
 
     /** Sends up to {@code budget} packets of new or resent work; returns the number sent. */
@@ -47,14 +43,14 @@ public final class Requester
             sq.flush();
             return 0;
         }
-        if (state != IbvQpState.RTS || rnrWaiting)
+        if (state != IbvQpState.RTS || ctx.rnrWaiting())
         {
             return 0;
         }
         int sent = 0;
         while (sent < budget)
         {
-            if (sq.sendIndex == sq.fetchIndex)
+            if (sq.sendIndex() == sq.fetchIndex())
             {
                 final int fetched = sq.fetch();
                 if (fetched < 0)
@@ -68,33 +64,33 @@ public final class Requester
                     break;
                 }
             }
-            final SendWork w = sq.work(sq.sendIndex);
+            final SendWork w = sq.work(sq.sendIndex());
             if (w.fetchStatus != 0)
             {
-                if (sq.completeIndex != sq.sendIndex)
+                if (sq.completeIndex() != sq.sendIndex())
                 {
                     break; // earlier work completes first, then this one fails
                 }
                 sq.fail(w.fetchStatus);
                 return sent;
             }
-            if (Psn.diff(sq.nextPsn, sq.unackedPsn) >= transport.maxUnackedPackets())
+            if (Psn.diff(sq.nextPsn(), sq.unackedPsn()) >= transport.maxUnackedPackets())
             {
                 break;
             }
-            if (sq.sendOffset == 0)
+            if (sq.sendOffset() == 0)
             {
-                if ((w.flags & IbvSendFlags.FENCE) != 0 && sq.outstandingReadAtomic > 0)
+                if ((w.flags & IbvSendFlags.FENCE) != 0 && sq.outstandingReadAtomic() > 0)
                 {
                     break;
                 }
-                if (w.isReadOrAtomic() && sq.outstandingReadAtomic >= qp.maxRdAtomic())
+                if (w.isReadOrAtomic() && sq.outstandingReadAtomic() >= qp.maxRdAtomic())
                 {
                     break;
                 }
                 if (!w.psnAssigned)
                 {
-                    w.firstPsn = sq.nextPsn;
+                    w.firstPsn = sq.nextPsn();
                     w.lastPsn = Psn.add(w.firstPsn, w.packets - 1);
                     w.psnAssigned = true;
                 }
@@ -102,7 +98,7 @@ public final class Requester
             final int status = emit(frame, w);
             if (status != BusInterface.OK)
             {
-                if (sq.completeIndex == sq.sendIndex)
+                if (sq.completeIndex() == sq.sendIndex())
                 {
                     sq.fail(status);
                     return sent;
@@ -117,8 +113,8 @@ public final class Requester
 
     private int emit(final TxFrame frame, final SendWork w)
     {
-        final int psn = sq.nextPsn;
-        if (Psn.diff(psn, sq.highPsn) < 0)
+        final int psn = sq.nextPsn();
+        if (Psn.diff(psn, sq.highPsn()) < 0)
         {
             transport.counters().increment(EngineCounters.RETRANSMITTED_PACKETS);
         }
@@ -144,7 +140,7 @@ public final class Requester
             return BusInterface.OK;
         }
         final int mtu = qp.pathMtu();
-        final long offset = sq.sendOffset;
+        final long offset = sq.sendOffset();
         final int payload = (int)Math.min(mtu, w.length - offset);
         final boolean first = offset == 0;
         final boolean last = offset + payload >= w.length;
@@ -187,7 +183,7 @@ public final class Requester
         }
         else
         {
-            sq.sendOffset = offset + payload;
+            sq.sendOffset(offset + payload);
             advancePsn(Psn.next(psn));
         }
         return BusInterface.OK;
@@ -226,21 +222,21 @@ public final class Requester
         if (w.isReadOrAtomic() && !w.countedOutstanding)
         {
             w.countedOutstanding = true;
-            sq.outstandingReadAtomic++;
+            sq.outstandingReadAtomic(sq.outstandingReadAtomic() + 1);
         }
-        sq.sendIndex++;
-        sq.sendOffset = 0;
+        sq.sendIndex(sq.sendIndex() + 1);
+        sq.sendOffset(0);
         advancePsn(psnAfter);
     }
 
     private void advancePsn(final int psn)
     {
-        sq.nextPsn = psn;
-        if (Psn.diff(psn, sq.highPsn) > 0)
+        sq.nextPsn(psn);
+        if (Psn.diff(psn, sq.highPsn()) > 0)
         {
-            sq.highPsn = psn;
+            sq.highPsn(psn);
         }
-        if (retransmitDeadline == Long.MAX_VALUE)
+        if (ctx.retransmitDeadline() == Long.MAX_VALUE)
         {
             rearm();
         }
@@ -249,8 +245,8 @@ public final class Requester
     /** An acknowledgement moved the window: retry budgets refill and the timer restarts. */
     void progress()
     {
-        retriesLeft = qp.retryCnt();
-        rnrRetriesLeft = qp.rnrRetry();
+        ctx.retriesLeft(qp.retryCnt());
+        ctx.rnrRetriesLeft(qp.rnrRetry());
         rearm();
         transport.schedule(qp);
     }
@@ -260,11 +256,13 @@ public final class Requester
         if (sq.hasUnacked())
         {
             final long timeout = Transport.ackTimeoutNanos(qp.timeoutCode());
-            retransmitDeadline = timeout == Long.MAX_VALUE ? Long.MAX_VALUE : transport.nanoTime() + timeout;
+            final long deadline = timeout == Long.MAX_VALUE ? Long.MAX_VALUE : transport.nanoTime() + timeout;
+            ctx.retransmitDeadline(deadline);
+            transport.timers().arm(qp, deadline);
         }
         else
         {
-            retransmitDeadline = Long.MAX_VALUE;
+            ctx.retransmitDeadline(Long.MAX_VALUE);
         }
     }
 
@@ -280,13 +278,13 @@ public final class Requester
         }
         final Transport.Paths paths = transport.paths();
         return paths.isUp(qp.alternatePath().portIndex()) &&
-            (!paths.isUp(qp.portIndex()) || retriesLeft < qp.retryCnt());
+            (!paths.isUp(qp.portIndex()) || ctx.retriesLeft() < qp.retryCnt());
     }
 
     /** The QP now uses its other path: what is unacknowledged goes again at once, with a full retry budget. */
     public void onPathMigrated()
     {
-        retriesLeft = qp.retryCnt();
+        ctx.retriesLeft(qp.retryCnt());
         if (sq.hasUnacked())
         {
             resendUnacked();
@@ -298,17 +296,17 @@ public final class Requester
     /** Go back N: everything from the oldest unacknowledged PSN is sent again. */
     private void resendUnacked()
     {
-        final long index = sq.find(sq.unackedPsn);
-        sq.goBack(index >= 0 ? index : sq.completeIndex, sq.unackedPsn);
+        final long index = sq.find(sq.unackedPsn());
+        sq.goBack(index >= 0 ? index : sq.completeIndex(), sq.unackedPsn());
     }
 
     /** Opening the send queue (RTR to RTS) fills the retry budgets. */
     void reset()
     {
-        retriesLeft = qp.retryCnt();
-        rnrRetriesLeft = qp.rnrRetry();
-        retransmitDeadline = Long.MAX_VALUE;
-        rnrWaiting = false;
+        ctx.retriesLeft(qp.retryCnt());
+        ctx.rnrRetriesLeft(qp.rnrRetry());
+        ctx.retransmitDeadline(Long.MAX_VALUE);
+        ctx.rnrWaiting(false);
     }
 
     /** An RNR NAK for {@code psn}: wait the peer's RNR timer, then resend from there; or give up. */
@@ -316,17 +314,25 @@ public final class Requester
     {
         if (qp.rnrRetry() != 7)
         {
-            if (rnrRetriesLeft == 0)
+            if (ctx.rnrRetriesLeft() == 0)
             {
                 sq.fail(IbvWcStatus.RNR_RETRY_EXC_ERR.code());
                 return;
             }
-            rnrRetriesLeft--;
+            ctx.rnrRetriesLeft(ctx.rnrRetriesLeft() - 1);
         }
-        rnrWaiting = true;
-        rnrPsn = psn;
-        rnrDeadline = transport.nanoTime() + Aeth.rnrTimerNanos(timerCode);
-        retransmitDeadline = Long.MAX_VALUE;
+        ctx.rnrWaiting(true);
+        ctx.rnrPsn(psn);
+        final long deadline = transport.nanoTime() + Aeth.rnrTimerNanos(timerCode);
+        ctx.rnrDeadline(deadline);
+        ctx.retransmitDeadline(Long.MAX_VALUE);
+        transport.timers().arm(qp, deadline);
+    }
+
+    /** When {@link #onTimer} has something to do next: the RNR wait's end or the retransmission timeout. */
+    public long nextDeadline()
+    {
+        return ctx.rnrWaiting() ? ctx.rnrDeadline() : ctx.retransmitDeadline();
     }
 
     /** Timer duty: RNR waits that ended and retransmission timeouts. Returns work done. */
@@ -336,18 +342,18 @@ public final class Requester
         {
             return 0;
         }
-        if (rnrWaiting)
+        if (ctx.rnrWaiting())
         {
-            if (now - rnrDeadline < 0)
+            if (now - ctx.rnrDeadline() < 0)
             {
                 return 0;
             }
-            rnrWaiting = false;
+            ctx.rnrWaiting(false);
             transport.counters().increment(EngineCounters.RNR_RETRIES);
-            final long index = sq.find(rnrPsn);
+            final long index = sq.find(ctx.rnrPsn());
             if (index >= 0)
             {
-                sq.goBack(index, rnrPsn);
+                sq.goBack(index, ctx.rnrPsn());
             }
             else
             {
@@ -355,13 +361,13 @@ public final class Requester
             }
             return 1;
         }
-        if (retransmitDeadline == Long.MAX_VALUE || now - retransmitDeadline < 0)
+        if (ctx.retransmitDeadline() == Long.MAX_VALUE || now - ctx.retransmitDeadline() < 0)
         {
             return 0;
         }
         if (!sq.hasUnacked())
         {
-            retransmitDeadline = Long.MAX_VALUE;
+            ctx.retransmitDeadline(Long.MAX_VALUE);
             return 0;
         }
         transport.counters().increment(EngineCounters.RETRANSMIT_TIMEOUTS);
@@ -371,12 +377,12 @@ public final class Requester
             onPathMigrated();
             return 1;
         }
-        if (retriesLeft == 0)
+        if (ctx.retriesLeft() == 0)
         {
             sq.fail(IbvWcStatus.RETRY_EXC_ERR.code());
             return 1;
         }
-        retriesLeft--;
+        ctx.retriesLeft(ctx.retriesLeft() - 1);
         resendUnacked();
         return 1;
     }

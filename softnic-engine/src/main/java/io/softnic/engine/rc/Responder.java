@@ -38,37 +38,10 @@ public final class Responder
     private final HostRing recvRing;
     private final SgeList recvSges;
 
-    private int expectedPsn;
-    private int msn;
-    private int inProgress = NONE;
-    private boolean sequenceNakSent;
-    private boolean failed;
-
-    private long recvIndex;
-    private long recvWrId;
-    /** Completion vector the loaded receive names (0xFF: none), for QPs that spread receives over CQs. */
-    private int recvVector;
-    private long recvOffset;
-    private boolean recvLoaded;
-
-    private MemoryRegion writeRegion;
-    private long writeAddress;
-    private long writeRemaining;
-    private long writeTotal;
-
-    private boolean ackPending;
-    private int ackPsn;
-    private int ackSyndrome;
-    private int packetsSinceAck;
-    private boolean errorAfterAck;
-    private int lastResponsePsn;
-    private boolean anyResponse;
+    private final ConnectionContext ctx;
 
     private ResponderResource[] resources = new ResponderResource[0];
-    private int nextResource;
     private final int[] queue = new int[MAX_QUEUE];
-    private int queueHead;
-    private int queueTail;
 
     Responder(final QueuePair qp, final Transport transport)
     {
@@ -77,51 +50,52 @@ public final class Responder
         this.counters = transport.counters();
         this.recvRing = qp.recvRing();
         this.recvSges = new SgeList(qp.maxRecvSge());
-        this.recvIndex = recvRing.producerAcquire();
-        recvRing.consumerRelease(recvIndex);
+        this.ctx = qp.context();
+        ctx.recvIndex(recvRing.producerAcquire());
+        recvRing.consumerRelease(ctx.recvIndex());
     }
 
     void open(final int rqPsn, final int maxDestRdAtomic)
     {
-        expectedPsn = rqPsn & Psn.MASK;
-        msn = 0;
-        inProgress = NONE;
-        sequenceNakSent = false;
-        failed = false;
-        ackPending = false;
-        errorAfterAck = false;
-        anyResponse = false;
+        ctx.expectedPsn(rqPsn & Psn.MASK);
+        ctx.msn(0);
+        ctx.inProgress(NONE);
+        ctx.sequenceNakSent(false);
+        ctx.responderFailed(false);
+        ctx.ackPending(false);
+        ctx.errorAfterAck(false);
+        ctx.anyResponse(false);
         resources = new ResponderResource[Math.max(1, maxDestRdAtomic)];
         for (int i = 0; i < resources.length; i++)
         {
             resources[i] = new ResponderResource(i);
         }
-        nextResource = 0;
-        queueHead = 0;
-        queueTail = 0;
+        ctx.nextResource(0);
+        ctx.responseQueueHead(0);
+        ctx.responseQueueTail(0);
     }
 
     public int expectedPsn()
     {
-        return expectedPsn;
+        return ctx.expectedPsn();
     }
 
     /** True when the TX pipeline has responses or an acknowledgement to send for this QP. */
     public boolean hasResponses()
     {
-        return ackPending || queueHead != queueTail;
+        return ctx.ackPending() || ctx.responseQueueHead() != ctx.responseQueueTail();
     }
 
     /** Handles one request packet addressed to this QP. */
     public void onRequest(final PacketView packet)
     {
         final IbvQpState state = qp.state();
-        if ((state != IbvQpState.RTR && state != IbvQpState.RTS) || failed)
+        if ((state != IbvQpState.RTR && state != IbvQpState.RTS) || ctx.responderFailed())
         {
             return;
         }
         final int psn = packet.bth().psn();
-        final int gap = Psn.diff(psn, expectedPsn);
+        final int gap = Psn.diff(psn, ctx.expectedPsn());
         if (gap < 0)
         {
             onDuplicate(packet, psn);
@@ -130,15 +104,15 @@ public final class Responder
         if (gap > 0)
         {
             counters.increment(EngineCounters.OUT_OF_SEQUENCE_REQUESTS);
-            if (!sequenceNakSent)
+            if (!ctx.sequenceNakSent())
             {
-                sequenceNakSent = true;
-                acknowledge(expectedPsn, Aeth.nakSyndrome(Aeth.NAK_PSN_SEQUENCE_ERROR));
+                ctx.sequenceNakSent(true);
+                acknowledge(ctx.expectedPsn(), Aeth.nakSyndrome(Aeth.NAK_PSN_SEQUENCE_ERROR));
                 counters.increment(EngineCounters.NAK_SEQ_SENT);
             }
             return;
         }
-        sequenceNakSent = false;
+        ctx.sequenceNakSent(false);
         final int flags = packet.flags();
         if (!sequenceFits(flags))
         {
@@ -171,7 +145,7 @@ public final class Responder
     private boolean sequenceFits(final int flags)
     {
         final boolean continues = (flags & (Opcode.MIDDLE)) != 0 || ((flags & Opcode.LAST) != 0 && (flags & Opcode.FIRST) == 0);
-        return switch (inProgress)
+        return switch (ctx.inProgress())
         {
             case IN_SEND -> continues && (flags & Opcode.SEND) != 0;
             case IN_WRITE -> continues && (flags & Opcode.WRITE) != 0;
@@ -199,7 +173,7 @@ public final class Responder
             return;
         }
         final int length = packet.payloadLength();
-        if (recvOffset + length > recvSges.totalLength())
+        if (ctx.recvOffset() + length > recvSges.totalLength())
         {
             completeReceive(IbvWcStatus.LOC_LEN_ERR.code(), IbvWcOpcode.RECV, 0, 0);
             fatal(psn, Aeth.NAK_INVALID_REQUEST);
@@ -207,7 +181,7 @@ public final class Responder
         }
         if (length > 0)
         {
-            final int status = recvSges.scatter(transport.bus(), qp.pdn(), recvOffset, packet.segment(),
+            final int status = recvSges.scatter(transport.bus(), qp.pdn(), ctx.recvOffset(), packet.segment(),
                 packet.payloadOffset(), length);
             if (status != BusInterface.OK)
             {
@@ -216,18 +190,18 @@ public final class Responder
                 return;
             }
         }
-        recvOffset += length;
+        ctx.recvOffset(ctx.recvOffset() + length);
         if ((flags & Opcode.LAST) != 0)
         {
             final boolean imm = (flags & Opcode.HAS_IMMDT) != 0;
             completeReceive(IbvWcStatus.SUCCESS.code(), IbvWcOpcode.RECV, imm ? Cqe.WC_WITH_IMM : 0,
                 imm ? packet.immDt().immediateData() : 0, packet.bth().solicitedEvent());
-            msn = (msn + 1) & Psn.MASK;
-            inProgress = NONE;
+            ctx.msn((ctx.msn() + 1) & Psn.MASK);
+            ctx.inProgress(NONE);
         }
         else
         {
-            inProgress = IN_SEND;
+            ctx.inProgress(IN_SEND);
         }
         accept(packet, psn);
     }
@@ -236,25 +210,25 @@ public final class Responder
     private boolean loadReceive(final int psn)
     {
         final long producer = recvRing.producerAcquire();
-        if (producer == recvIndex)
+        if (producer == ctx.recvIndex())
         {
             counters.increment(EngineCounters.RNR_NAK_SENT);
             acknowledge(psn, Aeth.rnrNakSyndrome(qp.minRnrTimer()));
             // the packets behind it are dropped quietly: the RNR NAK already tells the requester where to resume
-            sequenceNakSent = true;
+            ctx.sequenceNakSent(true);
             return false;
         }
-        if (producer - recvIndex > recvRing.capacity() || producer - recvIndex < 0)
+        if (producer - ctx.recvIndex() > recvRing.capacity() || producer - ctx.recvIndex() < 0)
         {
             // the tenant's receive producer index is garbage: this QP breaks, nothing else
             fatal(psn, Aeth.NAK_REMOTE_OPERATIONAL_ERROR);
             return false;
         }
-        final long at = recvRing.entryOffset(recvIndex);
-        recvWrId = RecvWqe.wrId(recvRing.region(), at);
-        recvVector = RecvWqe.compVector(recvRing.region(), at);
-        recvOffset = 0;
-        recvLoaded = true;
+        final long at = recvRing.entryOffset(ctx.recvIndex());
+        ctx.recvWrId(RecvWqe.wrId(recvRing.region(), at));
+        ctx.recvVector(RecvWqe.compVector(recvRing.region(), at));
+        ctx.recvOffset(0);
+        ctx.recvLoaded(true);
         final int numSge = RecvWqe.numSge(recvRing.region(), at);
         final int status = numSge > qp.maxRecvSge() ? IbvWcStatus.LOC_QP_OP_ERR.code() :
             recvSges.load(recvRing.region(), RecvWqe.sgeOffset(at, 0), numSge);
@@ -276,16 +250,16 @@ public final class Responder
     private void completeReceive(
         final int status, final int opcode, final int wcFlags, final int imm, final boolean solicited)
     {
-        if (!recvLoaded)
+        if (!ctx.recvLoaded())
         {
             return;
         }
-        qp.recvCqFor(recvVector).complete(recvWrId, status, opcode,
-            (int)(opcode == IbvWcOpcode.RECV ? recvOffset : writeTotal), qp.qpn(), qp.destQpn(), wcFlags, imm,
-            solicited, (int)(recvRing.producerAcquire() - recvIndex));
-        recvLoaded = false;
-        recvIndex++;
-        recvRing.consumerRelease(recvIndex);
+        qp.recvCqFor(ctx.recvVector()).complete(ctx.recvWrId(), status, opcode,
+            (int)(opcode == IbvWcOpcode.RECV ? ctx.recvOffset() : ctx.writeTotal()), qp.qpn(), qp.destQpn(), wcFlags, imm,
+            solicited, (int)(recvRing.producerAcquire() - ctx.recvIndex()));
+        ctx.recvLoaded(false);
+        ctx.recvIndex(ctx.recvIndex() + 1);
+        recvRing.consumerRelease(ctx.recvIndex());
     }
 
     private void onWrite(final PacketView packet, final int psn, final int flags)
@@ -319,31 +293,34 @@ public final class Responder
                 fatal(psn, Aeth.NAK_REMOTE_ACCESS_ERROR);
                 return;
             }
-            writeRegion = mr;
-            writeAddress = va;
-            writeRemaining = dmaLength;
-            writeTotal = dmaLength;
+            ctx.writeRkey(reth.rkey());
+            ctx.writeAddress(va);
+            ctx.writeRemaining(dmaLength);
+            ctx.writeTotal(dmaLength);
         }
-        else if (length > writeRemaining || ((flags & Opcode.LAST) != 0 && length != writeRemaining))
+        else if (length > ctx.writeRemaining() || ((flags & Opcode.LAST) != 0 && length != ctx.writeRemaining()))
         {
             fatal(psn, Aeth.NAK_INVALID_REQUEST);
             return;
         }
-        if ((flags & Opcode.LAST) != 0 && imm && !recvLoaded && !loadReceive(psn))
+        if ((flags & Opcode.LAST) != 0 && imm && !ctx.recvLoaded() && !loadReceive(psn))
         {
             return; // RNR: nothing written yet for this packet, the requester resends it
         }
         if (length > 0)
         {
-            if (!writeRegion.valid())
+            // the context keeps the rkey, not the region: looked up and checked again for every packet, so a region
+            // deregistered mid-message (or a key reused since) never takes the rest of it
+            final MemoryRegion region = transport.bus().lookup(ctx.writeRkey());
+            if (!transport.bus().checkRemote(region, qp.pdn(), ctx.writeAddress(), length, IbvAccess.REMOTE_WRITE))
             {
                 fatal(psn, Aeth.NAK_REMOTE_ACCESS_ERROR);
                 return;
             }
-            transport.bus().toHost(writeRegion, writeAddress, packet.segment(), packet.payloadOffset(), length);
+            transport.bus().toHost(region, ctx.writeAddress(), packet.segment(), packet.payloadOffset(), length);
         }
-        writeAddress += length;
-        writeRemaining -= length;
+        ctx.writeAddress(ctx.writeAddress() + length);
+        ctx.writeRemaining(ctx.writeRemaining() - length);
         if ((flags & Opcode.LAST) != 0)
         {
             if (imm)
@@ -351,12 +328,12 @@ public final class Responder
                 completeReceive(IbvWcStatus.SUCCESS.code(), IbvWcOpcode.RECV_RDMA_WITH_IMM, Cqe.WC_WITH_IMM,
                     packet.immDt().immediateData(), packet.bth().solicitedEvent());
             }
-            msn = (msn + 1) & Psn.MASK;
-            inProgress = NONE;
+            ctx.msn((ctx.msn() + 1) & Psn.MASK);
+            ctx.inProgress(NONE);
         }
         else
         {
-            inProgress = IN_WRITE;
+            ctx.inProgress(IN_WRITE);
         }
         accept(packet, psn);
     }
@@ -364,9 +341,9 @@ public final class Responder
     /** A SEND or WRITE packet was taken: expect the next PSN and acknowledge when asked or when due. */
     private void accept(final PacketView packet, final int psn)
     {
-        expectedPsn = Psn.next(psn);
-        packetsSinceAck++;
-        if (packet.bth().ackReq() || packetsSinceAck >= transport.ackCoalesceCount())
+        ctx.expectedPsn(Psn.next(psn));
+        ctx.packetsSinceAck(ctx.packetsSinceAck() + 1);
+        if (packet.bth().ackReq() || ctx.packetsSinceAck() >= transport.ackCoalesceCount())
         {
             acknowledge(psn, Aeth.ackSyndrome(Aeth.CREDITS_INVALID));
         }
@@ -407,8 +384,8 @@ public final class Responder
         r.length = (int)length;
         r.region = mr;
         startResponse(r, psn);
-        expectedPsn = Psn.add(psn, r.packets);
-        msn = (msn + 1) & Psn.MASK;
+        ctx.expectedPsn(Psn.add(psn, r.packets));
+        ctx.msn((ctx.msn() + 1) & Psn.MASK);
     }
 
     private void onAtomic(final PacketView packet, final int psn)
@@ -444,8 +421,8 @@ public final class Responder
             transport.bus().compareAndSwap(mr, va, eth.compareData(), eth.swapOrAddData()) :
             transport.bus().fetchAndAdd(mr, va, eth.swapOrAddData());
         startResponse(r, psn);
-        expectedPsn = Psn.next(psn);
-        msn = (msn + 1) & Psn.MASK;
+        ctx.expectedPsn(Psn.next(psn));
+        ctx.msn((ctx.msn() + 1) & Psn.MASK);
     }
 
     /**
@@ -454,8 +431,8 @@ public final class Responder
      */
     private ResponderResource allocateResource(final int psn)
     {
-        final ResponderResource r = resources[nextResource];
-        nextResource = (nextResource + 1) % resources.length;
+        final ResponderResource r = resources[ctx.nextResource()];
+        ctx.nextResource((ctx.nextResource() + 1) % resources.length);
         r.epoch++;
         r.queued = false;
         return r;
@@ -467,12 +444,14 @@ public final class Responder
         r.sendOffset = (long)Psn.diff(fromPsn, r.firstPsn) * qp.pathMtu();
         if (!r.queued)
         {
-            if (queueTail - queueHead >= MAX_QUEUE)
+            if (ctx.responseQueueTail() - ctx.responseQueueHead() >= MAX_QUEUE)
             {
                 return; // cannot happen while resources <= MAX_QUEUE; a replay is simply dropped
             }
             r.queued = true;
-            queue[queueTail++ & (MAX_QUEUE - 1)] = (r.epoch << 8) | r.slot;
+            final int tail = ctx.responseQueueTail();
+            ctx.responseQueueTail(tail + 1);
+            queue[tail & (MAX_QUEUE - 1)] = (r.epoch << 8) | r.slot;
         }
     }
 
@@ -501,15 +480,15 @@ public final class Responder
             return; // too old to replay: the requester times out
         }
         // a resent SEND or WRITE we already took: acknowledge again up to what we have
-        acknowledge(Psn.add(expectedPsn, -1), Aeth.ackSyndrome(Aeth.CREDITS_INVALID));
+        acknowledge(Psn.add(ctx.expectedPsn(), -1), Aeth.ackSyndrome(Aeth.CREDITS_INVALID));
     }
 
     private void acknowledge(final int psn, final int syndrome)
     {
-        ackPending = true;
-        ackPsn = psn;
-        ackSyndrome = syndrome;
-        packetsSinceAck = 0;
+        ctx.ackPending(true);
+        ctx.ackPsn(psn);
+        ctx.ackSyndrome(syndrome);
+        ctx.packetsSinceAck(0);
     }
 
     /** An error the requester must hear about; the QP goes to ERR once the NAK is out (class C/D errors). */
@@ -521,13 +500,13 @@ public final class Responder
             case Aeth.NAK_REMOTE_OPERATIONAL_ERROR -> counters.increment(EngineCounters.NAK_REM_OP_SENT);
             default -> counters.increment(EngineCounters.NAK_INV_REQ_SENT);
         }
-        if (recvLoaded)
+        if (ctx.recvLoaded())
         {
             completeReceive(nakCode == Aeth.NAK_REMOTE_ACCESS_ERROR ? IbvWcStatus.REM_ACCESS_ERR.code() :
                 IbvWcStatus.REM_INV_REQ_ERR.code(), IbvWcOpcode.RECV, 0, 0);
         }
-        failed = true;
-        errorAfterAck = true;
+        ctx.responderFailed(true);
+        ctx.errorAfterAck(true);
         acknowledge(psn, Aeth.nakSyndrome(nakCode));
     }
 
@@ -535,19 +514,19 @@ public final class Responder
     public int emit(final TxFrame frame, final int budget)
     {
         int sent = 0;
-        while (queueHead != queueTail && sent < budget)
+        while (ctx.responseQueueHead() != ctx.responseQueueTail() && sent < budget)
         {
-            final int entry = queue[queueHead & (MAX_QUEUE - 1)];
+            final int entry = queue[ctx.responseQueueHead() & (MAX_QUEUE - 1)];
             final ResponderResource r = resources[entry & 0xFF];
             if ((entry >>> 8) != (r.epoch & 0xFFFFFF))
             {
-                queueHead++; // the slot was reused after this response was queued
+                ctx.responseQueueHead(ctx.responseQueueHead() + 1); // its slot was reused after it was queued
                 continue;
             }
             if (r.kind == ResponderResource.ATOMIC)
             {
                 frame.begin(Opcode.RC_ATOMIC_ACKNOWLEDGE, qp, r.firstPsn);
-                frame.aeth().syndrome(Aeth.ackSyndrome(Aeth.CREDITS_INVALID)).msn(msn);
+                frame.aeth().syndrome(Aeth.ackSyndrome(Aeth.CREDITS_INVALID)).msn(ctx.msn());
                 frame.atomicAckEth().originalRemoteData(r.atomicResult);
                 frame.send(qp, 0);
                 responded(r.firstPsn);
@@ -559,15 +538,15 @@ public final class Responder
             }
             sent++;
         }
-        if (queueHead == queueTail && ackPending && sent < budget)
+        if (ctx.responseQueueHead() == ctx.responseQueueTail() && ctx.ackPending() && sent < budget)
         {
-            ackPending = false;
-            if (!anyResponse || Psn.diff(ackPsn, lastResponsePsn) > 0 || Aeth.type(ackSyndrome) != Aeth.TYPE_ACK)
+            ctx.ackPending(false);
+            if (!ctx.anyResponse() || Psn.diff(ctx.ackPsn(), ctx.lastResponsePsn()) > 0 || Aeth.type(ctx.ackSyndrome()) != Aeth.TYPE_ACK)
             {
-                frame.begin(Opcode.RC_ACKNOWLEDGE, qp, ackPsn);
-                frame.aeth().syndrome(ackSyndrome).msn(msn);
+                frame.begin(Opcode.RC_ACKNOWLEDGE, qp, ctx.ackPsn());
+                frame.aeth().syndrome(ctx.ackSyndrome()).msn(ctx.msn());
                 frame.send(qp, 0);
-                if (Aeth.type(ackSyndrome) == Aeth.TYPE_ACK)
+                if (Aeth.type(ctx.ackSyndrome()) == Aeth.TYPE_ACK)
                 {
                     counters.increment(EngineCounters.ACKS_SENT);
                 }
@@ -576,9 +555,9 @@ public final class Responder
                 // answered again because our previous ACK may be the packet that was lost.
                 sent++;
             }
-            if (errorAfterAck)
+            if (ctx.errorAfterAck())
             {
-                errorAfterAck = false;
+                ctx.errorAfterAck(false);
                 qp.toError();
             }
         }
@@ -604,7 +583,7 @@ public final class Responder
         frame.begin(opcode, qp, r.sendPsn);
         if (Opcode.aethOffset(opcode) >= 0)
         {
-            frame.aeth().syndrome(Aeth.ackSyndrome(Aeth.CREDITS_INVALID)).msn(msn);
+            frame.aeth().syndrome(Aeth.ackSyndrome(Aeth.CREDITS_INVALID)).msn(ctx.msn());
         }
         if (length > 0)
         {
@@ -627,14 +606,14 @@ public final class Responder
 
     private void responded(final int psn)
     {
-        lastResponsePsn = psn;
-        anyResponse = true;
+        ctx.lastResponsePsn(psn);
+        ctx.anyResponse(true);
     }
 
     private void dequeue(final ResponderResource r)
     {
         r.queued = false;
-        queueHead++;
+        ctx.responseQueueHead(ctx.responseQueueHead() + 1);
     }
 
 
@@ -642,24 +621,24 @@ public final class Responder
     void flushReceives()
     {
         final long producer = recvRing.producerAcquire();
-        if (recvLoaded)
+        if (ctx.recvLoaded())
         {
             completeReceive(IbvWcStatus.WR_FLUSH_ERR.code(), IbvWcOpcode.RECV, 0, 0);
         }
-        if (producer - recvIndex > recvRing.capacity() || producer - recvIndex < 0)
+        if (producer - ctx.recvIndex() > recvRing.capacity() || producer - ctx.recvIndex() < 0)
         {
             return; // garbage producer index: nothing trustworthy to flush
         }
-        while (recvIndex != producer)
+        while (ctx.recvIndex() != producer)
         {
-            final long at = recvRing.entryOffset(recvIndex);
+            final long at = recvRing.entryOffset(ctx.recvIndex());
             qp.recvCqFor(RecvWqe.compVector(recvRing.region(), at)).complete(RecvWqe.wrId(recvRing.region(), at),
                 IbvWcStatus.WR_FLUSH_ERR.code(), IbvWcOpcode.RECV, 0, qp.qpn(), 0, 0, 0, false,
-                (int)(producer - recvIndex));
-            recvIndex++;
+                (int)(producer - ctx.recvIndex()));
+            ctx.recvIndex(ctx.recvIndex() + 1);
         }
-        recvRing.consumerRelease(recvIndex);
-        queueHead = queueTail;
+        recvRing.consumerRelease(ctx.recvIndex());
+        ctx.responseQueueHead(ctx.responseQueueTail());
         for (final ResponderResource r : resources)
         {
             r.queued = false;
@@ -668,11 +647,11 @@ public final class Responder
 
     void discard()
     {
-        recvLoaded = false;
-        recvIndex = recvRing.producerAcquire();
-        recvRing.consumerRelease(recvIndex);
-        queueHead = queueTail;
-        ackPending = false;
-        inProgress = NONE;
+        ctx.recvLoaded(false);
+        ctx.recvIndex(recvRing.producerAcquire());
+        recvRing.consumerRelease(ctx.recvIndex());
+        ctx.responseQueueHead(ctx.responseQueueTail());
+        ctx.ackPending(false);
+        ctx.inProgress(NONE);
     }
 }

@@ -25,23 +25,13 @@ public final class SendQueue
     private final int mask;
     private final SendWqe wqe = new SendWqe();
 
-    long fetchIndex;
-    long sendIndex;
-    long completeIndex;
-    /** Byte offset reached inside works[sendIndex]. */
-    long sendOffset;
-    /** PSN of the next packet to put on the wire. */
-    int nextPsn;
-    /** Highest PSN ever sent plus one, to tell retransmissions from first transmissions. */
-    int highPsn;
-    /** Everything before this PSN is acknowledged. */
-    int unackedPsn;
-    int outstandingReadAtomic;
+    private final ConnectionContext ctx;
 
     SendQueue(final QueuePair qp, final Transport transport)
     {
         this.qp = qp;
         this.transport = transport;
+        this.ctx = qp.context();
         this.ring = qp.sendRing();
         this.works = new SendWork[ring.capacity()];
         for (int i = 0; i < works.length; i++)
@@ -50,19 +40,109 @@ public final class SendQueue
         }
         this.mask = ring.capacity() - 1;
         final long start = ring.producerAcquire();
-        fetchIndex = start;
-        sendIndex = start;
-        completeIndex = start;
+        fetchIndex(start);
+        sendIndex(start);
+        completeIndex(start);
         ring.consumerRelease(start);
     }
 
     void open(final int sqPsn)
     {
-        nextPsn = sqPsn & Psn.MASK;
-        highPsn = nextPsn;
-        unackedPsn = nextPsn;
-        outstandingReadAtomic = 0;
-        sendOffset = 0;
+        nextPsn(sqPsn & Psn.MASK);
+        highPsn(nextPsn());
+        unackedPsn(nextPsn());
+        outstandingReadAtomic(0);
+        sendOffset(0);
+    }
+
+    // the send queue's state lives in the connection context
+
+    /** Ring index of the next WQE to fetch. */
+    long fetchIndex()
+    {
+        return ctx.fetchIndex();
+    }
+
+    void fetchIndex(final long value)
+    {
+        ctx.fetchIndex(value);
+    }
+
+    /** Ring index of the work being sent (or to send next). */
+    long sendIndex()
+    {
+        return ctx.sendIndex();
+    }
+
+    void sendIndex(final long value)
+    {
+        ctx.sendIndex(value);
+    }
+
+    /** Ring index of the oldest work not yet completed. */
+    public long completeIndex()
+    {
+        return ctx.completeIndex();
+    }
+
+    void completeIndex(final long value)
+    {
+        ctx.completeIndex(value);
+    }
+
+    /** Byte offset reached inside the work at sendIndex. */
+    long sendOffset()
+    {
+        return ctx.sendOffset();
+    }
+
+    void sendOffset(final long value)
+    {
+        ctx.sendOffset(value);
+    }
+
+    /** PSN of the next packet to put on the wire. */
+    public int nextPsn()
+    {
+        return ctx.nextPsn();
+    }
+
+    void nextPsn(final int value)
+    {
+        ctx.nextPsn(value);
+    }
+
+    /** Highest PSN ever sent plus one, to tell retransmissions from first transmissions. */
+    int highPsn()
+    {
+        return ctx.highPsn();
+    }
+
+    void highPsn(final int value)
+    {
+        ctx.highPsn(value);
+    }
+
+    /** Everything before this PSN is acknowledged. */
+    public int unackedPsn()
+    {
+        return ctx.unackedPsn();
+    }
+
+    void unackedPsn(final int value)
+    {
+        ctx.unackedPsn(value);
+    }
+
+    /** READs and atomics on the wire without their response. */
+    int outstandingReadAtomic()
+    {
+        return ctx.outstandingReadAtomic();
+    }
+
+    void outstandingReadAtomic(final int value)
+    {
+        ctx.outstandingReadAtomic(value);
     }
 
     SendWork work(final long index)
@@ -73,27 +153,12 @@ public final class SendQueue
     /** True if some work is on the wire waiting for an acknowledgement or response. */
     public boolean hasUnacked()
     {
-        return Psn.diff(highPsn, unackedPsn) > 0;
+        return Psn.diff(highPsn(), unackedPsn()) > 0;
     }
 
     public boolean hasUnsent()
     {
-        return sendIndex != fetchIndex || ring.producerAcquire() != fetchIndex;
-    }
-
-    public int nextPsn()
-    {
-        return nextPsn;
-    }
-
-    public int unackedPsn()
-    {
-        return unackedPsn;
-    }
-
-    public long completeIndex()
-    {
-        return completeIndex;
+        return sendIndex() != fetchIndex() || ring.producerAcquire() != fetchIndex();
     }
 
     /**
@@ -103,19 +168,19 @@ public final class SendQueue
     int fetch()
     {
         final long producer = ring.producerAcquire();
-        if (producer == fetchIndex)
+        if (producer == fetchIndex())
         {
             return 0;
         }
-        if (producer - completeIndex > works.length || producer - fetchIndex < 0)
+        if (producer - completeIndex() > works.length || producer - fetchIndex() < 0)
         {
             return -1;
         }
         int n = 0;
-        while (fetchIndex != producer)
+        while (fetchIndex() != producer)
         {
-            load(work(fetchIndex), fetchIndex);
-            fetchIndex++;
+            load(work(fetchIndex()), fetchIndex());
+            fetchIndex(fetchIndex() + 1);
             n++;
         }
         transport.counters().add(EngineCounters.WQE_FETCHED, n);
@@ -188,24 +253,24 @@ public final class SendQueue
     /** Completes one work request (in order) and hands its slot back to the tenant. */
     void complete(final SendWork w, final int status)
     {
-        if (w.ringIndex == sendIndex && sendIndex != fetchIndex)
+        if (w.ringIndex == sendIndex() && sendIndex() != fetchIndex())
         {
             // answered while it was queued for resending (after a go-back): it must not go out again
-            sendIndex++;
-            sendOffset = 0;
+            sendIndex(sendIndex() + 1);
+            sendOffset(0);
         }
         w.done = true;
         if (w.countedOutstanding)
         {
             w.countedOutstanding = false;
-            outstandingReadAtomic--;
+            outstandingReadAtomic(outstandingReadAtomic() - 1);
         }
         final boolean signaled = status != IbvWcStatus.SUCCESS.code() || qp.sqSigAll() ||
             (w.flags & IbvSendFlags.SIGNALED) != 0;
         if (signaled)
         {
             qp.sendCqFor(w.compVector).complete(w.wrId, status, IbvWrOpcode.completionOpcode(w.opcode),
-                w.isAtomic() ? 8 : w.length, qp.qpn(), 0, 0, 0, false, (int)(fetchIndex - completeIndex));
+                w.isAtomic() ? 8 : w.length, qp.qpn(), 0, 0, 0, false, (int)(fetchIndex() - completeIndex()));
         }
         retire();
         catchUp();
@@ -213,14 +278,14 @@ public final class SendQueue
 
     private void retire()
     {
-        long index = completeIndex;
-        while (index != sendIndex && work(index).done)
+        long index = completeIndex();
+        while (index != sendIndex() && work(index).done)
         {
             index++;
         }
-        if (index != completeIndex)
+        if (index != completeIndex())
         {
-            completeIndex = index;
+            completeIndex(index);
             ring.consumerRelease(index);
         }
     }
@@ -232,9 +297,9 @@ public final class SendQueue
      */
     long acknowledge(final int psn)
     {
-        while (completeIndex != fetchIndex)
+        while (completeIndex() != fetchIndex())
         {
-            final SendWork w = work(completeIndex);
+            final SendWork w = work(completeIndex());
             if (!w.psnAssigned || Psn.diff(w.lastPsn, psn) > 0)
             {
                 if (w.psnAssigned && Psn.diff(psn, w.firstPsn) >= 0 && w.isSendOrWrite())
@@ -247,7 +312,7 @@ public final class SendQueue
             {
                 advanceUnacked(w.firstPsn);
                 catchUp();
-                return completeIndex;
+                return completeIndex();
             }
             advanceUnacked(Psn.next(w.lastPsn));
             complete(w, IbvWcStatus.SUCCESS.code());
@@ -259,24 +324,24 @@ public final class SendQueue
     /** After a go-back, the wire position never lags what the responder has acknowledged. */
     private void catchUp()
     {
-        if (Psn.diff(nextPsn, unackedPsn) >= 0)
+        if (Psn.diff(nextPsn(), unackedPsn()) >= 0)
         {
             return;
         }
-        if (sendIndex == completeIndex && sendIndex != fetchIndex && work(sendIndex).isSendOrWrite() &&
-            work(sendIndex).psnAssigned)
+        if (sendIndex() == completeIndex() && sendIndex() != fetchIndex() && work(sendIndex()).isSendOrWrite() &&
+            work(sendIndex()).psnAssigned)
         {
-            final SendWork w = work(sendIndex);
-            sendOffset = (long)Psn.diff(unackedPsn, w.firstPsn) * qp.pathMtu();
+            final SendWork w = work(sendIndex());
+            sendOffset((long)Psn.diff(unackedPsn(), w.firstPsn) * qp.pathMtu());
         }
-        nextPsn = unackedPsn;
+        nextPsn(unackedPsn());
     }
 
     void advanceUnacked(final int psn)
     {
-        if (Psn.diff(psn, unackedPsn) > 0)
+        if (Psn.diff(psn, unackedPsn()) > 0)
         {
-            unackedPsn = psn;
+            unackedPsn(psn);
             qp.requester().progress();
         }
     }
@@ -284,10 +349,10 @@ public final class SendQueue
     /** The index of the sent work whose PSN range holds {@code psn} (sent before or after a go-back), or -1. */
     long find(final int psn)
     {
-        for (long i = completeIndex; i != fetchIndex; i++)
+        for (long i = completeIndex(); i != fetchIndex(); i++)
         {
             final SendWork w = work(i);
-            if (!w.psnAssigned || Psn.diff(w.firstPsn, highPsn) >= 0)
+            if (!w.psnAssigned || Psn.diff(w.firstPsn, highPsn()) >= 0)
             {
                 break;
             }
@@ -303,21 +368,21 @@ public final class SendQueue
     void goBack(final long index, final int psn)
     {
         final SendWork w = work(index);
-        sendIndex = index;
+        sendIndex(index);
         if (w.isReadOrAtomic())
         {
             // a READ resumes after the responses that did arrive
-            nextPsn = Psn.add(w.firstPsn, w.readPackets);
-            sendOffset = 0;
+            nextPsn(Psn.add(w.firstPsn, w.readPackets));
+            sendOffset(0);
         }
         else
         {
             final int packet = Math.max(0, Psn.diff(psn, w.firstPsn));
-            nextPsn = Psn.add(w.firstPsn, packet);
-            sendOffset = (long)packet * qp.pathMtu();
+            nextPsn(Psn.add(w.firstPsn, packet));
+            sendOffset((long)packet * qp.pathMtu());
         }
-        outstandingReadAtomic = 0;
-        for (long i = completeIndex; i != fetchIndex; i++)
+        outstandingReadAtomic(0);
+        for (long i = completeIndex(); i != fetchIndex(); i++)
         {
             final SendWork o = work(i);
             if (i - index >= 0)
@@ -326,7 +391,7 @@ public final class SendQueue
             }
             if (o.countedOutstanding && i - index < 0)
             {
-                outstandingReadAtomic++;
+                outstandingReadAtomic(outstandingReadAtomic() + 1);
             }
             else
             {
@@ -341,54 +406,54 @@ public final class SendQueue
     void flush()
     {
         final long producer = ring.producerAcquire();
-        if (producer - completeIndex <= works.length && producer - fetchIndex >= 0)
+        if (producer - completeIndex() <= works.length && producer - fetchIndex() >= 0)
         {
-            while (fetchIndex != producer)
+            while (fetchIndex() != producer)
             {
-                final SendWork w = work(fetchIndex);
-                w.reset(fetchIndex);
-                wqe.wrap(ring.region(), ring.entryOffset(fetchIndex));
+                final SendWork w = work(fetchIndex());
+                w.reset(fetchIndex());
+                wqe.wrap(ring.region(), ring.entryOffset(fetchIndex()));
                 w.wrId = wqe.wrId();
                 w.opcode = wqe.opcode();
                 w.compVector = wqe.compVector();
-                fetchIndex++;
+                fetchIndex(fetchIndex() + 1);
             }
         }
-        sendIndex = fetchIndex;
-        sendOffset = 0;
-        while (completeIndex != fetchIndex)
+        sendIndex(fetchIndex());
+        sendOffset(0);
+        while (completeIndex() != fetchIndex())
         {
-            final SendWork w = work(completeIndex);
+            final SendWork w = work(completeIndex());
             if (!w.done)
             {
                 w.done = true;
                 w.countedOutstanding = false;
                 qp.sendCqFor(w.compVector).complete(w.wrId, IbvWcStatus.WR_FLUSH_ERR.code(),
-                    IbvWrOpcode.completionOpcode(w.opcode), 0, qp.qpn(), 0, 0, 0, false, (int)(fetchIndex - completeIndex));
+                    IbvWrOpcode.completionOpcode(w.opcode), 0, qp.qpn(), 0, 0, 0, false, (int)(fetchIndex() - completeIndex()));
             }
-            completeIndex++;
+            completeIndex(completeIndex() + 1);
         }
-        outstandingReadAtomic = 0;
-        ring.consumerRelease(completeIndex);
+        outstandingReadAtomic(0);
+        ring.consumerRelease(completeIndex());
     }
 
     void discard()
     {
         final long producer = ring.producerAcquire();
-        fetchIndex = producer;
-        sendIndex = producer;
-        completeIndex = producer;
-        sendOffset = 0;
-        outstandingReadAtomic = 0;
+        fetchIndex(producer);
+        sendIndex(producer);
+        completeIndex(producer);
+        sendOffset(0);
+        outstandingReadAtomic(0);
         ring.consumerRelease(producer);
     }
 
     /** Fails the work at completeIndex with a status and moves the QP to ERR (flushing the rest). */
     void fail(final int status)
     {
-        if (completeIndex != fetchIndex)
+        if (completeIndex() != fetchIndex())
         {
-            final SendWork w = work(completeIndex);
+            final SendWork w = work(completeIndex());
             if (!w.done)
             {
                 complete(w, status);

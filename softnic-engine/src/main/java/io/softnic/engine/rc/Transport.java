@@ -6,8 +6,8 @@ import io.softnic.engine.counters.EngineCounters;
 import org.agrona.concurrent.NanoClock;
 
 /**
- * What the RC state machines of every QP share: the bus interface to host memory, the counters, the clock, the
- * engine's transport settings, and the way to ask the TX pipeline for a turn.
+ * What the RC state machines of every QP share: the bus interface to host memory, the context cache, the timers,
+ * the counters, the clock, the engine's transport settings, and the way to ask the TX pipeline for a turn.
  */
 public final class Transport
 {
@@ -35,14 +35,20 @@ public final class Transport
     private final int ackCoalesceCount;
     private final TxScheduler scheduler;
     private final Paths paths;
+    private final ContextCache contexts;
+    private final TransportTimers timers;
 
     public Transport(
         final EngineContext ctx,
         final BusInterface bus,
         final EngineCounters counters,
         final TxScheduler scheduler,
-        final Paths paths)
+        final Paths paths,
+        final ContextCache contexts,
+        final TransportTimers timers)
     {
+        this.contexts = contexts;
+        this.timers = timers;
         this.paths = paths;
         this.bus = bus;
         this.counters = counters;
@@ -91,6 +97,17 @@ public final class Transport
     public Paths paths()
     {
         return paths;
+    }
+
+    /** The engine's context cache: every QP's connection context is worked on in one of its lines. */
+    public ContextCache contexts()
+    {
+        return contexts;
+    }
+
+    public TransportTimers timers()
+    {
+        return timers;
     }
 
     /** Local ACK timeout: 4.096 us * 2^code; code 0 means wait forever (returns Long.MAX_VALUE). */

@@ -803,7 +803,7 @@ public final class TenantPlane
         try
         {
             final DeviceControl.QpResources qp = control.createQp(pdn, sendCqn, recvCqn, cap, sigAll != 0, cqSet,
-                recvPolicy, rings);
+                recvPolicy, rings, a.vnic.contextTable());
             a.qps.set(qp.qpn());
             qpOwner.set(qp.qpn() - ControlPlane.QPN_BASE, a.vnic.id() + 1);
             resp.set(ValueLayout.JAVA_INT, 0, qp.qpn());

@@ -1,6 +1,7 @@
 package io.softnic.engine.vnic;
 
 import io.softnic.engine.counters.EngineCounters;
+import io.softnic.engine.rc.ContextTable;
 import io.softnic.hostif.VnicMessages;
 
 /**
@@ -16,6 +17,8 @@ public final class Vnic
     private final EngineCounters counters;
     private final int controlOpsCounter;
     private final int dataOpsCounter;
+    /** The connection contexts of its QPs (seed 4), in the master's memory: one record per QP of its quota. */
+    private final ContextTable contextTable;
     /** What its tenant holds now (QPs, CQs, MRs, MR bytes), set by the master as it serves the tenant. */
     private volatile int usedQps;
     private volatile int usedCqs;
@@ -31,6 +34,12 @@ public final class Vnic
         this.counters = counters;
         this.controlOpsCounter = controlOpsCounter;
         this.dataOpsCounter = dataOpsCounter;
+        this.contextTable = new ContextTable("vnic " + name, Math.max(1, quota.maxQps()));
+    }
+
+    public ContextTable contextTable()
+    {
+        return contextTable;
     }
 
     public int id()

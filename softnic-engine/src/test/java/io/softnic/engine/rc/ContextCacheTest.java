@@ -1,6 +1,5 @@
 package io.softnic.engine.rc;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -585,7 +584,6 @@ class ContextCacheTest
      * taken from another context". claimLine walks the hand over free and taken lines alike, so after a discard leaves
      * a hole it can take (and write back) an idle context while the hole stays free.
      */
-    @Disabled("ContextCache.claimLine evicts an idle context although a discarded line is free (see javadoc)")
     @Test
     void aMissTakesAFreeLineBeforeEvictingAnything()
     {
@@ -613,7 +611,6 @@ class ContextCacheTest
      * reads and writes after the release go to the line until the context is evicted (and a thread that does not see
      * the evicting thread's write of {@code base} reads the next context's data).
      */
-    @Disabled("ContextCache.release leaves the flyweight pointing at its line: accessors work after the release")
     @Test
     void accessorsFailAfterTheLastRelease()
     {

@@ -1,5 +1,6 @@
 package io.softnic.engine.sched;
 
+import io.softnic.engine.rc.CachedContext;
 import io.softnic.engine.rc.ContextCache;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -227,7 +228,13 @@ class LookaheadWindowPropertyTest
     /** Runs the posted requests through a window of W and a context cache, each request touching its context. */
     static Run run(final int window, final int qps, final int cacheLines, final Mix work)
     {
-        final ContextCache cache = new ContextCache(MemorySegment.ofArray(new long[qps]), Long.BYTES, cacheLines);
+        final ContextCache cache = new ContextCache(Long.BYTES, cacheLines, ContextCache.COPY);
+        final MemorySegment table = MemorySegment.ofArray(new long[qps]);
+        final CachedContext[] contexts = new CachedContext[qps];
+        for (int q = 0; q < qps; q++)
+        {
+            contexts[q] = new CachedContext(table, (long)q * Long.BYTES);
+        }
         final LookaheadWindow lookahead = new LookaheadWindow(window);
         final int[] qpnOf = work.qpnOf;
         int next = 0;
@@ -240,8 +247,9 @@ class LookaheadWindowPropertyTest
             final int size = lookahead.nextBatch();
             for (int i = 0; i < size; i++)
             {
-                final int line = cache.acquire(lookahead.batchQpn());
-                cache.putLong(line, 0, cache.getLong(line, 0) + 1);
+                final CachedContext ctx = contexts[lookahead.batchQpn()];
+                cache.acquire(ctx);
+                cache.release(ctx);
             }
         }
         return new Run(cache.loads(), cache.hits(), lookahead.batches());
