@@ -48,7 +48,7 @@ public class RingBenchmark
     @Benchmark
     public int ringAndDrainDoorbell()
     {
-        doorbell.ring(17);
+        doorbell.ring(17, head + 1);
         final int qpn = doorbell.peek(head);
         doorbell.advance(++head);
         return qpn;

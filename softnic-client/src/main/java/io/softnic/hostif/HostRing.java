@@ -13,7 +13,10 @@ public final class HostRing
 {
     public static final int PRODUCER_OFFSET = 0;
     public static final int CONSUMER_OFFSET = 64;
-    /** Tenant sets it (0 to 1) when it rings the doorbell for a work queue; the device clears it when it takes it. */
+    /**
+     * Tenant sets it when a post of this work queue found the doorbell ring full; the device clears it when it takes
+     * the work ({@link DoorbellRing#overflow}). In a doorbell ring's own header the same word is the overflow word.
+     */
     public static final int DOORBELL_PENDING_OFFSET = 128;
     /** Set by the device when the queue is broken (overrun, tenant garbage); the tenant reads it to report. */
     public static final int ERROR_OFFSET = 136;
@@ -108,11 +111,16 @@ public final class HostRing
         LONG.setRelease(region, (long)CONSUMER_OFFSET, value);
     }
 
-    /** True if this call moved the doorbell-pending word from 0 to 1, i.e. the caller must ring. */
+    /** True if this call moved the doorbell-pending word from 0 to 1. */
     public boolean markDoorbellPending()
     {
         return (int)INT.getVolatile(region, (long)DOORBELL_PENDING_OFFSET) == 0 &&
             INT.compareAndSet(region, (long)DOORBELL_PENDING_OFFSET, 0, 1);
+    }
+
+    public boolean doorbellPending()
+    {
+        return (int)INT.getVolatile(region, (long)DOORBELL_PENDING_OFFSET) != 0;
     }
 
     public void clearDoorbellPending()

@@ -1,5 +1,6 @@
 package io.softnic.verbs;
 
+import io.softnic.hostif.DoorbellRing;
 import io.softnic.hostif.HostRing;
 import io.softnic.hostif.RecvWqe;
 import io.softnic.hostif.SendWqe;
@@ -132,9 +133,12 @@ public final class IbvQp implements AutoCloseable
             {
                 sendProducer = producer;
                 sendRing.producerRelease(producer);
-                if (sendRing.markDoorbellPending())
+                final DoorbellRing doorbell = pd.context().control().doorbell();
+                if (!doorbell.ring(qpn, producer))
                 {
-                    pd.context().control().doorbell().ring(qpn);
+                    // the ring is full: the device finds this post through the QP's pending word instead
+                    sendRing.markDoorbellPending();
+                    doorbell.overflow();
                 }
             }
         }

@@ -24,18 +24,24 @@ class DoorbellRingTest
             assertEquals(-1, ring.peek(head), "empty ring publishes nothing (QPN 0 is never mistaken for an entry)");
             for (int qpn = 16; qpn < 20; qpn++)
             {
-                assertTrue(ring.ring(qpn));
+                assertTrue(ring.ring(qpn, 1000L + qpn));
             }
-            assertFalse(ring.ring(99), "a full ring refuses instead of overwriting");
+            assertFalse(ring.takeOverflow());
+            assertFalse(ring.ring(99, 1), "a full ring refuses instead of overwriting");
+            ring.overflow();
+            assertTrue(ring.takeOverflow(), "the producer that found it full says so");
+            assertFalse(ring.takeOverflow(), "once");
             for (int qpn = 16; qpn < 20; qpn++)
             {
                 assertEquals(qpn, ring.peek(head));
+                assertEquals(1000L + qpn, ring.producerIndex(head), "each entry carries the index it announces");
                 head++;
             }
             ring.advance(head);
             assertEquals(-1, ring.peek(head));
-            assertTrue(ring.ring(0xFFFFFF), "24-bit QPNs fit");
+            assertTrue(ring.ring(0xFFFFFF, Long.MAX_VALUE), "24-bit QPNs and 64-bit indices fit");
             assertEquals(0xFFFFFF, ring.peek(head));
+            assertEquals(Long.MAX_VALUE, ring.producerIndex(head));
         }
     }
 
@@ -64,7 +70,7 @@ class DoorbellRingTest
                     }
                     for (int i = 0; i < perProducer; i++)
                     {
-                        while (!ring.ring(base + i))
+                        while (!ring.ring(base + i, i))
                         {
                             Thread.yield();
                         }
@@ -85,6 +91,7 @@ class DoorbellRingTest
                     Thread.onSpinWait();
                     continue;
                 }
+                assertEquals(qpn % perProducer, ring.producerIndex(head), "the index travels with its entry");
                 head++;
                 ring.advance(head);
                 assertFalse(seen.get(qpn), "delivered twice: " + qpn);

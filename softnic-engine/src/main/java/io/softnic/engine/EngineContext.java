@@ -40,6 +40,8 @@ public final class EngineContext
     private int ackRequestInterval = 32;
     private int ackCoalesceCount = 16;
     private int contextCacheSize = 1024;
+    private int lookaheadWindow = 256;
+    private int doorbellEntriesPerQp = 16;
     private Path countersFile;
     private FaultInjector.Config faults = FaultInjector.Config.NONE;
     private final List<java.util.function.Function<SoftnicEngine, org.agrona.concurrent.Agent>> extraAgents =
@@ -61,6 +63,10 @@ public final class EngineContext
         require(portIo != null, "portIo must be set");
         require(numCompVectors > 0 && numCompVectors < 255, "numCompVectors out of range 1..254");
         require(maxUnackedPackets > 0 && maxUnackedPackets < (1 << 22), "maxUnackedPackets out of range");
+        require(lookaheadWindow > 0 && lookaheadWindow <= (1 << 22),
+            "lookaheadWindow " + lookaheadWindow + " out of range 1..2^22");
+        require(doorbellEntriesPerQp > 0 && doorbellEntriesPerQp <= 4096,
+            "doorbellEntriesPerQp " + doorbellEntriesPerQp + " out of range 1..4096");
         require(contextCacheSize > 0 && contextCacheSize <= (1 << 20),
             "contextCacheSize " + contextCacheSize + " out of range 1..2^20");
         return this;
@@ -346,6 +352,36 @@ public final class EngineContext
     public EngineContext contextCacheSize(final int lines)
     {
         this.contextCacheSize = lines;
+        return this;
+    }
+
+    /**
+     * W: how many posted work requests, across QPs, the scheduler looks ahead through to run a QP's requests together
+     * under one context load (seed 4). 1 serves them strictly in doorbell order.
+     */
+    public int lookaheadWindow()
+    {
+        return lookaheadWindow;
+    }
+
+    public EngineContext lookaheadWindow(final int w)
+    {
+        this.lookaheadWindow = w;
+        return this;
+    }
+
+    /**
+     * Doorbell ring entries per QP the engine may have (the ring holds maxQps times this, rounded up to a power of
+     * two). Posts that find the ring full still reach the engine, through a slower sweep that loses their order.
+     */
+    public int doorbellEntriesPerQp()
+    {
+        return doorbellEntriesPerQp;
+    }
+
+    public EngineContext doorbellEntriesPerQp(final int n)
+    {
+        this.doorbellEntriesPerQp = n;
         return this;
     }
 

@@ -234,11 +234,10 @@ class TenantAttachTest
             final Path bell = dir.resolve("vnic-b").resolve("doorbell");
             try (FileChannel ch = FileChannel.open(bell, StandardOpenOption.READ, StandardOpenOption.WRITE))
             {
-                final int capacity = (int)((ch.size() - HostRing.HEADER_LENGTH) / 8);
                 final DoorbellRing ring = new DoorbellRing(ch.map(FileChannel.MapMode.READ_WRITE, 0, ch.size(), arena),
-                    capacity);
-                assertTrue(ring.ring(aQpn));
-                assertTrue(ring.ring(0xFFFFFF));
+                    DoorbellRing.capacityOf(ch.size()));
+                assertTrue(ring.ring(aQpn, 1));
+                assertTrue(ring.ring(0xFFFFFF, 1));
             }
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (rejected(daemon) < rejected + 2 && System.nanoTime() < deadline)
@@ -267,9 +266,8 @@ class TenantAttachTest
                 ring.asSlice(HostRing.HEADER_LENGTH, Math.min(256, ch.size() - HostRing.HEADER_LENGTH))
                     .fill((byte)0xEE);
                 ring.set(ValueLayout.JAVA_LONG, HostRing.PRODUCER_OFFSET, 1L);
-                final int capacity = (int)((bellCh.size() - HostRing.HEADER_LENGTH) / 8);
                 assertTrue(new DoorbellRing(bellCh.map(FileChannel.MapMode.READ_WRITE, 0, bellCh.size(), arena),
-                    capacity).ring(garbageQp.qpNum()));
+                    DoorbellRing.capacityOf(bellCh.size())).ring(garbageQp.qpNum(), 1));
             }
             final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             boolean broken = false;

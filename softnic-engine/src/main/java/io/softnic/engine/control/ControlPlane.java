@@ -97,9 +97,10 @@ public final class ControlPlane
         this.qps = new AtomicReferenceArray<>(ctx.maxQps());
         this.cqs = new AtomicReferenceArray<>(ctx.maxCqs());
         this.mrGenerations = new byte[ctx.maxMrs()];
-        final int doorbellCapacity = Integer.highestOneBit(ctx.maxQps() * 2 - 1);
+        final int doorbellCapacity = doorbellCapacity(ctx.maxQps(), ctx.doorbellEntriesPerQp());
         this.doorbell = new DoorbellRing(arena.allocate(DoorbellRing.bytesFor(doorbellCapacity), 64), doorbellCapacity);
-        this.scheduler = new Scheduler(ctx.maxQps(), doorbell, this::qp, counters);
+        this.scheduler = new Scheduler(ctx.maxQps(), ctx.lookaheadWindow(), doorbell, this::qp, () -> liveQps,
+            counters);
         this.contexts = new ContextCache(ConnectionContext.RECORD_SIZE, ctx.contextCacheSize(), bus);
         this.contextTable = new ContextTable("engine", ctx.maxQps());
         this.timers = new TransportTimers(ctx.maxQps(), ctx.clock().nanoTime());
@@ -119,6 +120,19 @@ public final class ControlPlane
         }, contexts, timers);
         this.moderationTimer = new ModerationTimer(ctx.maxCqs(), ctx.clock());
         this.vectorCounters = new EventQueue.VectorCounters[ctx.numCompVectors()];
+    }
+
+    /** Doorbell entries per QP, for the vNICs' rings too. */
+    public int doorbellEntriesPerQp()
+    {
+        return ctx.doorbellEntriesPerQp();
+    }
+
+    /** Entries of a doorbell ring for {@code qps} QPs: a power of two, at most 2^24. */
+    public static int doorbellCapacity(final int qps, final int entriesPerQp)
+    {
+        final long wanted = Math.max(2L, (long)qps * entriesPerQp);
+        return HostRing.roundUpToPowerOfTwo((int)Math.min(1 << 24, wanted));
     }
 
     /** The agent that posts the events of moderated CQs whose time threshold passed. */

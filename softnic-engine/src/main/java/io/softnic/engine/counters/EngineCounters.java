@@ -41,6 +41,7 @@ public final class EngineCounters implements AutoCloseable
         "cq_events", "cq_event_completions", "eq_wakes", "eq_overflows", "cq_moderation_timeouts",
         "cq_profile_changes", "cm_path_rearms", "loopback_packets", "loopback_dropped",
         "context_accesses", "context_hits", "context_loads", "context_write_backs", "context_evictions",
+        "lookahead_batches", "lookahead_work_requests",
     };
 
     public static final int ACKS_SENT = 0;
@@ -112,6 +113,10 @@ public final class EngineCounters implements AutoCloseable
     public static final int CONTEXT_WRITE_BACKS = 54;
     /** Cache lines taken from one context for another. */
     public static final int CONTEXT_EVICTIONS = 55;
+    /** Batches the look-ahead scheduler took: each one QP's work requests, run under one context acquire. */
+    public static final int LOOKAHEAD_BATCHES = 56;
+    /** Work requests taken in those batches (divided by the batches: the grouping achieved). */
+    public static final int LOOKAHEAD_WORK_REQUESTS = 57;
     /** Completions by ibv_wc_status: COMPLETIONS_BASE + status code. */
     public static final int COMPLETIONS_BASE = FIXED.length;
     private static final int COMPLETION_STATUSES = 22;

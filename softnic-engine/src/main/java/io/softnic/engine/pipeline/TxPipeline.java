@@ -11,8 +11,9 @@ import org.agrona.concurrent.NanoClock;
 import java.util.function.IntSupplier;
 
 /**
- * The one transmit pipeline of the device, for all ports: takes doorbells, serves ready QPs (their responder's
- * responses first, then the requester's new or resent requests), and runs the transport timers. What one duty cycle
+ * The one transmit pipeline of the device, for all ports: serves QPs made ready (their responder's responses first,
+ * then the requester's resent or unfinished requests), then new work in look-ahead batches read from the doorbell
+ * rings, and runs the transport timers. What one duty cycle
  * builds, across work requests and QPs, leaves as one burst. Each QP is served with its monitor held and its
  * connection context acquired from the context cache.
  */
@@ -53,13 +54,21 @@ public final class TxPipeline implements Agent, TransportTimers.Service
     @Override
     public int doWork()
     {
-        int work = scheduler.drainDoorbells(batch);
+        int work = 0;
         int served = 0;
         QueuePair qp;
+        // QPs made ready by responses, ACKs, timers or unfinished turns first: they have work in flight
         while (served < batch && (qp = scheduler.next()) != null)
         {
             served++;
             work += serve(qp);
+        }
+        // then new work, one look-ahead batch (one QP, one context acquire) at a time
+        int batches = 0;
+        while (batches < batch && (qp = scheduler.nextBatch(batch)) != null)
+        {
+            batches++;
+            work += 1 + serve(qp);
         }
         final long now = clock.nanoTime();
         if (now - nextTimerPass >= 0)

@@ -51,6 +51,11 @@ public final class QueuePair
     final AtomicBoolean flushListed = new AtomicBoolean();
     private volatile boolean destroyed;
 
+    // the scheduler's registers (TX thread only), outside the context: how far the look-ahead has read this QP's
+    // posts from the doorbell ring, and how far it has let the requester fetch
+    private long announcedIndex;
+    private long releasedIndex;
+
     /** {@link #admit}: the packet came along the primary path. */
     public static final int PRIMARY = -1;
     /** {@link #admit}: the packet came from elsewhere and is not this connection's. */
@@ -93,6 +98,8 @@ public final class QueuePair
         this.context = context;
         this.contexts = transport.contexts();
         this.transport = transport;
+        this.announcedIndex = sendRing.producerAcquire();
+        this.releasedIndex = announcedIndex;
         this.primary = new QpPath(context, ConnectionContext.PRIMARY_PATH);
         this.alternate = new QpPath(context, ConnectionContext.ALTERNATE_PATH);
         contexts.acquire(context);
@@ -177,6 +184,32 @@ public final class QueuePair
     public ConnectionContext context()
     {
         return context;
+    }
+
+    /** Scheduler (TX thread): the send-queue index up to which this QP's posts have entered the look-ahead window. */
+    public long announcedIndex()
+    {
+        return announcedIndex;
+    }
+
+    public void announcedIndex(final long index)
+    {
+        announcedIndex = index;
+    }
+
+    /** Scheduler (TX thread): the requester may fetch and send posted work up to this send-queue index. */
+    public long releasedIndex()
+    {
+        return releasedIndex;
+    }
+
+    /** Lets the requester go up to {@code index}; never moves back. */
+    public void release(final long index)
+    {
+        if (index - releasedIndex > 0)
+        {
+            releasedIndex = index;
+        }
     }
 
     public int qpn()

@@ -52,7 +52,7 @@ public final class Requester
         {
             if (sq.sendIndex() == sq.fetchIndex())
             {
-                final int fetched = sq.fetch();
+                final int fetched = sq.fetch(qp.releasedIndex());
                 if (fetched < 0)
                 {
                     // the tenant's producer index ran away: only this QP breaks
@@ -248,7 +248,10 @@ public final class Requester
         ctx.retriesLeft(qp.retryCnt());
         ctx.rnrRetriesLeft(qp.rnrRetry());
         rearm();
-        transport.schedule(qp);
+        if (sq.hasUnsent())
+        {
+            transport.schedule(qp); // work the window held back may go now; nothing else needs a turn (or a load)
+        }
     }
 
     void rearm()

@@ -156,16 +156,19 @@ public final class SendQueue
         return Psn.diff(highPsn(), unackedPsn()) > 0;
     }
 
+    /** Work fetched and not fully sent, or posted work the scheduler released and the requester has not fetched. */
     public boolean hasUnsent()
     {
-        return sendIndex() != fetchIndex() || ring.producerAcquire() != fetchIndex();
+        final long fetched = fetchIndex();
+        return sendIndex() != fetched || qp.releasedIndex() - fetched > 0 && ring.producerAcquire() != fetched;
     }
 
     /**
-     * Fetches newly posted WQEs from the tenant's ring into the engine's copies. Returns the number fetched, or -1 if
-     * the tenant's producer index is impossible (ran past the ring or backwards): the QP is then broken.
+     * Fetches newly posted WQEs from the tenant's ring into the engine's copies, up to {@code limit} (what the
+     * scheduler released). Returns the number fetched, or -1 if the tenant's producer index is impossible (ran past
+     * the ring or backwards): the QP is then broken.
      */
-    int fetch()
+    int fetch(final long limit)
     {
         final long producer = ring.producerAcquire();
         if (producer == fetchIndex())
@@ -176,8 +179,9 @@ public final class SendQueue
         {
             return -1;
         }
+        final long upTo = limit - producer < 0 ? limit : producer; // what the scheduler released, never past the posts
         int n = 0;
-        while (fetchIndex() != producer)
+        while (upTo - fetchIndex() > 0)
         {
             load(work(fetchIndex()), fetchIndex());
             fetchIndex(fetchIndex() + 1);

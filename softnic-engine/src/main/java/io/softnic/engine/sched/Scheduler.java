@@ -3,24 +3,50 @@ package io.softnic.engine.sched;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.rc.QueuePair;
 import io.softnic.hostif.DoorbellRing;
+import io.softnic.hostif.HostRing;
+import io.softnic.hostif.SendWqe;
+import io.softnic.verbs.IbvSendFlags;
 
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
- * Decides which QPs the TX pipeline serves: drains the doorbell ring (QPs with newly posted work) and takes QPs that
- * the RX side or the timers made ready (responses to send, window opened, retransmission). Each QP is queued at most
- * once; the TX pipeline serves queued QPs round robin with a per-QP packet budget.
+ * Decides what the TX pipeline serves next, in two streams.
+ * <ul>
+ *   <li><b>New work, with look-ahead (seed 4).</b> Every post announces itself on a doorbell ring with its QP and the
+ *   QP's producer index, so the rings hold the sequence of work requests across QPs. The scheduler reads that
+ *   sequence into a {@link LookaheadWindow} of W work requests and takes one batch at a time: the oldest request's QP
+ *   and every later request of that QP in the window, which the requester then runs while the QP's context is in
+ *   the context cache, loaded once. W = 1 is strict doorbell order, one request per context load.</li>
+ *   <li><b>QPs made ready otherwise</b> (responses and ACKs to send, a window opened by an ACK, a retransmission,
+ *   work the requester could not finish in one turn): a ready queue served round robin, each QP at most once.</li>
+ * </ul>
+ * Rings are the engine's own (embedded applications) and one per vNIC, whose tenant writes it and is not trusted: an
+ * entry naming a QP that is not the vNIC's is counted and ignored, an announced index further than the QP's ring
+ * holds is cut to it (the requester then finds the tenant's real producer index and fails that QP alone if it is
+ * impossible), and an entry the tenant never published stalls only its own ring.
  */
 public final class Scheduler
 {
     private final ReadyQueue<QueuePair> ready;
     private final DoorbellRing doorbell;
     private final IntFunction<QueuePair> qpLookup;
+    private final Supplier<QueuePair[]> liveQps;
     private final EngineCounters counters;
+    private final LookaheadWindow window;
+    private final SendWqe wqe = new SendWqe();
     private long doorbellHead;
     /** The vNICs' own doorbell rings, copy-on-write: the control thread adds and removes, the TX thread drains. */
     private volatile TenantDoorbell[] tenantDoorbells = new TenantDoorbell[0];
     private int nextTenant;
+
+    // an announcement cut short by a full window: QP, next index to offer, end
+    private QueuePair partialQp;
+    private long partialNext;
+    private long partialEnd;
+    /** A producer found a ring full: the pending words need a sweep. */
+    private boolean sweepNeeded;
 
     /**
      * A vNIC's doorbell ring in a file its tenant writes: untrusted. An entry naming a QP that is not the vNIC's own
@@ -30,7 +56,7 @@ public final class Scheduler
     {
         private final DoorbellRing ring;
         private final int vnicId;
-        private final java.util.concurrent.atomic.AtomicIntegerArray owner;
+        private final AtomicIntegerArray owner;
         private final int ownerBase;
         private final int dataOpsCounter;
         private final int rejectedCounter;
@@ -40,9 +66,8 @@ public final class Scheduler
          * @param owner per QP (index qpn - ownerBase) the owning vNIC's id + 1, 0 for none
          * @param dataOpsCounter the vNIC's data operations: each doorbell it rang counts one
          */
-        public TenantDoorbell(final DoorbellRing ring, final int vnicId,
-            final java.util.concurrent.atomic.AtomicIntegerArray owner, final int ownerBase, final int dataOpsCounter,
-            final int rejectedCounter)
+        public TenantDoorbell(final DoorbellRing ring, final int vnicId, final AtomicIntegerArray owner,
+            final int ownerBase, final int dataOpsCounter, final int rejectedCounter)
         {
             this.ring = ring;
             this.vnicId = vnicId;
@@ -57,6 +82,21 @@ public final class Scheduler
             final int index = qpn - ownerBase;
             return index >= 0 && index < owner.length() && owner.get(index) == vnicId + 1;
         }
+    }
+
+    /**
+     * @param lookahead W, the work requests the scheduler looks ahead through (1: none)
+     * @param liveQps   every QP, for the sweep after a producer found a ring full
+     */
+    public Scheduler(final int maxQps, final int lookahead, final DoorbellRing doorbell,
+        final IntFunction<QueuePair> qpLookup, final Supplier<QueuePair[]> liveQps, final EngineCounters counters)
+    {
+        this.ready = new ReadyQueue<>(maxQps);
+        this.window = new LookaheadWindow(lookahead);
+        this.doorbell = doorbell;
+        this.qpLookup = qpLookup;
+        this.liveQps = liveQps;
+        this.counters = counters;
     }
 
     /** Control thread: the scheduler drains this vNIC doorbell ring from now on. */
@@ -77,15 +117,6 @@ public final class Scheduler
         tenantDoorbells = next.toArray(new TenantDoorbell[0]);
     }
 
-    public Scheduler(
-        final int maxQps, final DoorbellRing doorbell, final IntFunction<QueuePair> qpLookup, final EngineCounters counters)
-    {
-        this.ready = new ReadyQueue<>(maxQps);
-        this.doorbell = doorbell;
-        this.qpLookup = qpLookup;
-        this.counters = counters;
-    }
-
     /** Any thread: makes the QP ready for the TX pipeline unless it already is. */
     public void schedule(final QueuePair qp)
     {
@@ -95,25 +126,78 @@ public final class Scheduler
         }
     }
 
-    /** TX thread: moves rung doorbells to the ready queue; returns how many. */
+    /** TX thread: the next ready QP (its flag cleared so new events re-queue it), or null. */
+    public QueuePair next()
+    {
+        final QueuePair qp = ready.poll();
+        if (qp != null)
+        {
+            qp.scheduled().set(false);
+        }
+        return qp;
+    }
+
+    /**
+     * TX thread: the QP of the next look-ahead batch, its posted work released to the requester up to the batch's
+     * last request; null when no work is announced. The window is filled from the doorbell rings first, so the batch
+     * is chosen over as much of the sequence as W allows.
+     */
+    public QueuePair nextBatch(final int drainLimit)
+    {
+        while (true)
+        {
+            drainDoorbells(drainLimit);
+            final int size = window.nextBatch();
+            if (size == 0)
+            {
+                return null;
+            }
+            final QueuePair qp = qpLookup.apply(window.batchQpn());
+            counters.increment(EngineCounters.LOOKAHEAD_BATCHES);
+            counters.add(EngineCounters.LOOKAHEAD_WORK_REQUESTS, size);
+            if (qp != null && !qp.destroyed())
+            {
+                qp.release(window.batchTag(size - 1) + 1);
+                return qp;
+            }
+        }
+    }
+
+    /** Work requests waiting in the look-ahead window. */
+    public int windowed()
+    {
+        return window.size();
+    }
+
+    /**
+     * TX thread: reads up to {@code limit} doorbell entries (the engine's ring, then each vNIC's) into the look-ahead
+     * window, stopping when it is full; returns how many were read.
+     */
     public int drainDoorbells(final int limit)
     {
+        if (partialQp != null && !offer(partialQp, partialNext, partialEnd))
+        {
+            return 0;
+        }
+        if (sweepNeeded && !sweepPending())
+        {
+            return 0;
+        }
         int n = 0;
-        while (n < limit)
+        while (n < limit && !window.isFull())
         {
             final int qpn = doorbell.peek(doorbellHead);
             if (qpn < 0)
             {
                 break;
             }
+            final long index = doorbell.producerIndex(doorbellHead);
             doorbellHead++;
             n++;
             final QueuePair qp = qpLookup.apply(qpn);
             if (qp != null)
             {
-                // clear before reading the producer index, so a post racing with us rings again
-                qp.sendRing().clearDoorbellPending();
-                schedule(qp);
+                announce(qp, index);
             }
         }
         if (n > 0)
@@ -121,6 +205,7 @@ public final class Scheduler
             doorbell.advance(doorbellHead);
             counters.add(EngineCounters.DOORBELLS, n);
         }
+        sweepNeeded |= doorbell.takeOverflow();
         return n + drainTenantDoorbells(limit);
     }
 
@@ -136,18 +221,19 @@ public final class Scheduler
         final int perRing = Math.max(1, limit / count);
         int total = 0;
         final int start = Math.floorMod(nextTenant++, count);
-        for (int k = 0; k < count; k++)
+        for (int k = 0; k < count && !window.isFull(); k++)
         {
             final TenantDoorbell t = rings[(start + k) % count];
             int n = 0;
             int accepted = 0;
-            while (n < perRing)
+            while (n < perRing && !window.isFull())
             {
                 final int qpn = t.ring.peek(t.head);
                 if (qpn < 0)
                 {
                     break;
                 }
+                final long index = t.ring.producerIndex(t.head);
                 t.head++;
                 n++;
                 final QueuePair qp = t.owns(qpn) ? qpLookup.apply(qpn) : null;
@@ -157,8 +243,7 @@ public final class Scheduler
                     continue;
                 }
                 accepted++;
-                qp.sendRing().clearDoorbellPending();
-                schedule(qp);
+                announce(qp, index);
             }
             if (n > 0)
             {
@@ -167,18 +252,65 @@ public final class Scheduler
                 counters.add(t.dataOpsCounter, accepted);
                 total += n;
             }
+            sweepNeeded |= t.ring.takeOverflow();
         }
         return total;
     }
 
-    /** TX thread: the next ready QP (its flag cleared so new events re-queue it), or null. */
-    public QueuePair next()
+    /** The QP's posts up to {@code producerIndex} enter the window, in order, each with its FENCE flag. */
+    private void announce(final QueuePair qp, final long producerIndex)
     {
-        final QueuePair qp = ready.poll();
-        if (qp != null)
+        final long from = qp.announcedIndex();
+        final HostRing sendRing = qp.sendRing();
+        // untrusted: never more than the ring holds, never backwards
+        final long end = producerIndex - from > sendRing.capacity() ? from + sendRing.capacity() : producerIndex;
+        if (end - from > 0)
         {
-            qp.scheduled().set(false);
+            qp.announcedIndex(end);
+            offer(qp, from, end);
         }
-        return qp;
+    }
+
+    /** Offers indices [next, end) of the QP; false (remembering where it stopped) if the window filled first. */
+    private boolean offer(final QueuePair qp, final long next, final long end)
+    {
+        final HostRing sendRing = qp.sendRing();
+        for (long i = next; i != end; i++)
+        {
+            final boolean fence = (wqe.wrap(sendRing.region(), sendRing.entryOffset(i)).sendFlags() &
+                IbvSendFlags.FENCE) != 0;
+            if (!window.offer(qp.qpn(), fence, i))
+            {
+                partialQp = qp;
+                partialNext = i;
+                partialEnd = end;
+                return false;
+            }
+        }
+        partialQp = null;
+        return true;
+    }
+
+    /**
+     * A producer found a ring full and raised its QP's pending word instead: every such QP's posts are announced up
+     * to its producer index now (in QP order, not post order: the order of those posts is what an overflow costs).
+     */
+    private boolean sweepPending()
+    {
+        for (final QueuePair qp : liveQps.get())
+        {
+            if (window.isFull())
+            {
+                return false; // the rest next time: a QP's pending word is cleared only once its posts are announced
+            }
+            final HostRing sendRing = qp.sendRing();
+            if (sendRing.doorbellPending())
+            {
+                sendRing.clearDoorbellPending();
+                announce(qp, sendRing.producerAcquire());
+            }
+        }
+        sweepNeeded = false;
+        return true;
     }
 }

@@ -402,7 +402,7 @@ public final class TenantPlane
         }
         counters.increment(vnic.controlOpsCounter());
         final Path vdir = dir.resolve(TenantMessages.vnicDirName(name));
-        final int capacity = HostRing.roundUpToPowerOfTwo(Math.max(2, vnic.quota().maxQps() * 2));
+        final int capacity = ControlPlane.doorbellCapacity(vnic.quota().maxQps(), control.doorbellEntriesPerQp());
         try
         {
             removeTree(vdir);
