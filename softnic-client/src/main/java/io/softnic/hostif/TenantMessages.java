@@ -74,6 +74,11 @@ import java.util.regex.Pattern;
  *                      not exist and the engine allows it (else DENIED), then attaches.
  * moderation: mode | rx usecs | rx frames | tx usecs | tx frames
  * </pre>
+ * Bus flows (seed 3):
+ * <pre>
+ * CREATE_FLOW request: session | @8 priority class | @12 weight | @16 name (NAME_FIELD) | response: @0 flow id
+ * SET_QP_FLOW request: session | @8 qpn | @12 flow id (both the vNIC's own)
+ * </pre>
  * <pre>
  * params: responder resources | initiator depth | retry | RNR retry | timeout | min RNR timer | MTU |
  *         private data length | @32 private data (up to CM_MAX_PRIVATE_DATA)
@@ -106,6 +111,11 @@ public final class TenantMessages
     public static final int MODIFY_CQ_MODERATION = 42;
     public static final int MODIFY_EQ_MODERATION = 43;
     public static final int ATTACH_CREATE = 44;
+    public static final int CREATE_FLOW = 45;
+    public static final int SET_QP_FLOW = 46;
+    public static final int FLOW_NAME_OFFSET = 16;
+    public static final int CREATE_FLOW_LENGTH = FLOW_NAME_OFFSET + VnicMessages.NAME_FIELD;
+    public static final int SET_QP_FLOW_LENGTH = 16;
 
     public static final int MODERATION_OFFSET = 16;
     public static final int MODERATION_LENGTH = 20;
@@ -206,7 +216,7 @@ public final class TenantMessages
 
     public static boolean isTenantOp(final int opcode)
     {
-        return opcode >= ATTACH && opcode <= ATTACH_CREATE;
+        return opcode >= ATTACH && opcode <= SET_QP_FLOW;
     }
 
     /** Writes CM params at {@code at}; throws IllegalArgumentException if the private data does not fit. */

@@ -620,6 +620,29 @@ final class AttachedDevice implements DeviceControl
     }
 
     @Override
+    public int createFlow(final String name, final int priorityClass, final int weight)
+    {
+        final MemorySegment r = session("create_flow", TenantMessages.CREATE_FLOW, TenantMessages.CREATE_FLOW_LENGTH,
+            (seg, at) ->
+            {
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, priorityClass);
+                seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG1, weight);
+                VnicMessages.putName(seg, at + TenantMessages.FLOW_NAME_OFFSET, name);
+            });
+        return r.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    @Override
+    public void setQpFlow(final int qpn, final int flowId)
+    {
+        session("set_qp_flow", TenantMessages.SET_QP_FLOW, TenantMessages.SET_QP_FLOW_LENGTH, (seg, at) ->
+        {
+            seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG0, qpn);
+            seg.set(ValueLayout.JAVA_INT, at + TenantMessages.ARG1, flowId);
+        });
+    }
+
+    @Override
     public void modifyEqModeration(final int compVector, final CqModeration moderation)
     {
         if (moderation == null)

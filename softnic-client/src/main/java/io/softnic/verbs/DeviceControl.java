@@ -44,6 +44,15 @@ public interface DeviceControl extends AutoCloseable
         int pdn, int sendCqn, int recvCqn, IbvQpCap cap, boolean sqSigAll, int[] cqSetCqns, int recvPolicy);
 
     /**
+     * A named flow of the bus interface (seed 3) with a priority class and a weight; the same name again gives the
+     * same flow if class and weight match. Returns its id.
+     */
+    int createFlow(String name, int priorityClass, int weight);
+
+    /** Puts the QP into a named flow made by this context. */
+    void setQpFlow(int qpn, int flowId);
+
+    /**
      * The event queue of a completion vector for this context, in memory this context can reach; the device creates
      * it on first use. Armed CQs of that vector post their events into it.
      */

@@ -35,6 +35,17 @@ public final class IbvContext implements AutoCloseable
         return control.queryDevice().numCompVectors();
     }
 
+    /**
+     * A named flow of the device's bus (seed 3): QPs put into it share one queue, served by {@code priorityClass}
+     * (0 first, up to {@link IbvFlow#CLASSES} - 1) and, within the class, by {@code weight} (1..{@link
+     * IbvFlow#MAX_WEIGHT}). Asking again for the same name gives the same flow.
+     */
+    public IbvFlow createFlow(final String name, final int priorityClass, final int weight)
+    {
+        IbvFlow.validate(name, priorityClass, weight);
+        return new IbvFlow(this, control.createFlow(name, priorityClass, weight), name, priorityClass, weight);
+    }
+
     public IbvPd allocPd()
     {
         return new IbvPd(this, control.allocPd());

@@ -58,7 +58,20 @@ public final class IbvPd implements AutoCloseable
                 cqns, attr.recvCqPolicy);
         }
         attr.cap.copyFrom(res.granted());
-        return new IbvQp(this, attr, res);
+        final IbvQp qp = new IbvQp(this, attr, res);
+        if (attr.flow != null)
+        {
+            try
+            {
+                qp.flow(attr.flow);
+            }
+            catch (final RuntimeException ex)
+            {
+                qp.close(); // all or nothing: no QP outside the flow it was asked for
+                throw ex;
+            }
+        }
+        return qp;
     }
 
     @Override

@@ -60,6 +60,16 @@ public final class IbvQp implements AutoCloseable
         return pd;
     }
 
+    /** Puts the QP's transfers into a named bus flow of its context (seed 3). */
+    public void flow(final IbvFlow flow)
+    {
+        if (flow.context() != pd.context())
+        {
+            throw new VerbsException(flow + " belongs to another context");
+        }
+        pd.context().control().setQpFlow(qpn, flow.id());
+    }
+
     public IbvCq sendCq()
     {
         return sendCq;

@@ -14,6 +14,8 @@ public final class IbvQpInitAttr
      * {@link #recvCqPolicy} says. Vectors without a CQ here use sendCq/recvCq. Null: no spreading.
      */
     public IbvCq[] cqSet;
+    /** The bus flow the QP's transfers queue in (seed 3); null: a flow of its own. */
+    public IbvFlow flow;
     /** {@link RecvCqPolicy}. */
     public int recvCqPolicy = RecvCqPolicy.FIXED;
 }

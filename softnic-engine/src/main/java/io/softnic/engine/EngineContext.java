@@ -42,6 +42,11 @@ public final class EngineContext
     private int contextCacheSize = 1024;
     private int lookaheadWindow = 256;
     private int doorbellEntriesPerQp = 16;
+    private boolean flowArbitration = true;
+    private int busChunkBytes = 64 * 1024;
+    private int busBytesPerCycle = 512 * 1024;
+    private int flowQueueCapacity = 16;
+    private int maxBusFlows = 256;
     private Path countersFile;
     private FaultInjector.Config faults = FaultInjector.Config.NONE;
     private final List<java.util.function.Function<SoftnicEngine, org.agrona.concurrent.Agent>> extraAgents =
@@ -67,6 +72,12 @@ public final class EngineContext
             "lookaheadWindow " + lookaheadWindow + " out of range 1..2^22");
         require(doorbellEntriesPerQp > 0 && doorbellEntriesPerQp <= 4096,
             "doorbellEntriesPerQp " + doorbellEntriesPerQp + " out of range 1..4096");
+        require(busChunkBytes >= 256 && busChunkBytes <= (1 << 24), "busChunkBytes " + busChunkBytes +
+            " out of range 256..16 MiB");
+        require(busBytesPerCycle >= busChunkBytes, "busBytesPerCycle " + busBytesPerCycle +
+            " below busChunkBytes " + busChunkBytes);
+        require(flowQueueCapacity > 0 && flowQueueCapacity <= 4096, "flowQueueCapacity out of range 1..4096");
+        require(maxBusFlows >= 0 && maxBusFlows <= 65536, "maxBusFlows out of range 0..65536");
         require(contextCacheSize > 0 && contextCacheSize <= (1 << 20),
             "contextCacheSize " + contextCacheSize + " out of range 1..2^20");
         return this;
@@ -382,6 +393,69 @@ public final class EngineContext
     public EngineContext doorbellEntriesPerQp(final int n)
     {
         this.doorbellEntriesPerQp = n;
+        return this;
+    }
+
+    /**
+     * Seed 3: the bus serves one queue per application flow by priority class and weight, in chunks of
+     * {@link #busChunkBytes()} (on, the default); off, one FIFO in which a transfer runs to its end before the next.
+     */
+    public boolean flowArbitration()
+    {
+        return flowArbitration;
+    }
+
+    public EngineContext flowArbitration(final boolean on)
+    {
+        this.flowArbitration = on;
+        return this;
+    }
+
+    /** The most bytes one bus turn of a QP moves when flows are arbitrated (also the DRR quantum per weight unit). */
+    public int busChunkBytes()
+    {
+        return busChunkBytes;
+    }
+
+    public EngineContext busChunkBytes(final int bytes)
+    {
+        this.busChunkBytes = bytes;
+        return this;
+    }
+
+    /** Bytes the bus grants per TX duty cycle before the cycle's burst goes out. */
+    public int busBytesPerCycle()
+    {
+        return busBytesPerCycle;
+    }
+
+    public EngineContext busBytesPerCycle(final int bytes)
+    {
+        this.busBytesPerCycle = bytes;
+        return this;
+    }
+
+    /** Turns one flow may have queued; a full queue refuses that flow's turns alone. */
+    public int flowQueueCapacity()
+    {
+        return flowQueueCapacity;
+    }
+
+    public EngineContext flowQueueCapacity(final int turns)
+    {
+        this.flowQueueCapacity = turns;
+        return this;
+    }
+
+    /** Named flows the engine may have (each QP without one is a flow of its own besides). */
+    public int maxBusFlows()
+    {
+        return maxBusFlows;
+    }
+
+    public EngineContext maxBusFlows(final int flows)
+    {
+        this.maxBusFlows = flows;
         return this;
     }
 

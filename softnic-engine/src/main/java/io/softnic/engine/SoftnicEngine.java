@@ -132,7 +132,7 @@ public final class SoftnicEngine implements AutoCloseable
         this.cm = new ConnectionManager(ctx, control, ports, counters, this::idleWhileWaiting);
         control.cm(cm);
         this.tx = new TxPipeline(control.scheduler(), sink, 16, ctx.txBatch(), ctx.clock(), control.timers(),
-            control::housekeeping, counters);
+            control.turns(), ctx.busBytesPerCycle(), control::qp, control::housekeeping, counters);
         this.rx = new RxPipeline(ports, loopback, rxBuffers, ctx.udpPort(), control::qp, control.scheduler(), cm,
             counters, new FaultInjector(ctx.faults()));
 

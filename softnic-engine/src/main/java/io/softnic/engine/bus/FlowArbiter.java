@@ -43,10 +43,13 @@ public final class FlowArbiter
     private final long[] bytesServed;
     private final long[] chunksServed;
     private final long[] refused;
+    private final long[] transfersStarted;
+    private final long[] waitNanos;
 
     // flow queues: flow f's ring is slots [f * queueCapacity, (f + 1) * queueCapacity)
     private final long[] tags;
     private final int[] lengths;
+    private final long[] offeredAt;
 
     // per class: backlogged flows in round-robin order; the head is the flow whose turn it is
     private final int[] activeHead;
@@ -97,8 +100,11 @@ public final class FlowArbiter
         this.bytesServed = new long[maxFlows];
         this.chunksServed = new long[maxFlows];
         this.refused = new long[maxFlows];
+        this.transfersStarted = new long[maxFlows];
+        this.waitNanos = new long[maxFlows];
         this.tags = new long[maxFlows * queueCapacity];
         this.lengths = new int[maxFlows * queueCapacity];
+        this.offeredAt = new long[maxFlows * queueCapacity];
         this.activeHead = new int[classes];
         this.activeTail = new int[classes];
         java.util.Arrays.fill(activeHead, NONE);
@@ -135,6 +141,8 @@ public final class FlowArbiter
         bytesServed[flow] = 0;
         chunksServed[flow] = 0;
         refused[flow] = 0;
+        transfersStarted[flow] = 0;
+        waitNanos[flow] = 0;
         return flow;
     }
 
@@ -159,6 +167,12 @@ public final class FlowArbiter
      */
     public boolean offer(final int flow, final long tag, final int bytes)
     {
+        return offer(flow, tag, bytes, 0);
+    }
+
+    /** As {@link #offer(int, long, int)}, stamped with the time it was queued, for the flow's waiting time. */
+    public boolean offer(final int flow, final long tag, final int bytes, final long nowNanos)
+    {
         checkFlow(flow);
         if (bytes < 1)
         {
@@ -178,6 +192,7 @@ public final class FlowArbiter
         final int slot = flow * queueCapacity + index;
         tags[slot] = tag;
         lengths[slot] = bytes;
+        offeredAt[slot] = nowNanos;
         depth[flow] = queued + 1;
         if (queued == 0)
         {
@@ -191,6 +206,12 @@ public final class FlowArbiter
      * {@link #chunkLength()} and {@link #chunkEnds()} describe it) or {@link #NONE} when every queue is empty.
      */
     public int poll()
+    {
+        return poll(0);
+    }
+
+    /** As {@link #poll()}; a transfer's first chunk adds how long it waited since its offer to its flow's total. */
+    public int poll(final long nowNanos)
     {
         if (backlogged == 0)
         {
@@ -215,6 +236,11 @@ public final class FlowArbiter
                 continue;
             }
             deficit[flow] -= chunk;
+            if (served == 0)
+            {
+                transfersStarted[flow]++;
+                waitNanos[flow] += nowNanos - offeredAt[slot];
+            }
             chunkTag = tags[slot];
             chunkOffset = served;
             chunkLength = chunk;
@@ -235,6 +261,42 @@ public final class FlowArbiter
                 removeHead(cls);
             }
             return flow;
+        }
+    }
+
+    /**
+     * The last granted chunk of {@code flow} moved {@code usedBytes} rather than the {@code grantedBytes} it was
+     * granted (a transfer whose size is known only once it runs): the flow's credit and served bytes follow what it
+     * really moved. A flow that has gone idle keeps no credit either way.
+     */
+    public void charge(final int flow, final int grantedBytes, final int usedBytes)
+    {
+        checkFlow(flow);
+        bytesServed[flow] += usedBytes - grantedBytes;
+        if (depth[flow] > 0)
+        {
+            deficit[flow] += grantedBytes - usedBytes;
+        }
+    }
+
+    /**
+     * Ends the head transfer of {@code flow} where it is, its remaining bytes dropped (a transfer that turned out
+     * smaller than offered). A flow left with nothing queued goes idle and keeps no credit.
+     */
+    public void endTransfer(final int flow)
+    {
+        checkFlow(flow);
+        if (depth[flow] == 0)
+        {
+            throw new IllegalStateException("flow " + flow + " has no transfer to end");
+        }
+        headServed[flow] = 0;
+        head[flow] = head[flow] + 1 == queueCapacity ? 0 : head[flow] + 1;
+        if (--depth[flow] == 0)
+        {
+            deficit[flow] = 0;
+            inTurn[flow] = false;
+            unlink(flow);
         }
     }
 
@@ -279,6 +341,18 @@ public final class FlowArbiter
     public long chunksServed(final int flow)
     {
         return chunksServed[flow];
+    }
+
+    /** Transfers of the flow that have started (got their first chunk). */
+    public long transfersStarted(final int flow)
+    {
+        return transfersStarted[flow];
+    }
+
+    /** Nanoseconds the flow's started transfers waited in its queue, from offer to first chunk, in total. */
+    public long waitNanos(final int flow)
+    {
+        return waitNanos[flow];
     }
 
     /** Offers refused because the flow's queue was full. */
@@ -361,7 +435,7 @@ public final class FlowArbiter
         activeTail[cls] = flow;
     }
 
-    /** Control path only (flow removal): walks the class's list to find the predecessor. */
+    /** Walks the class's list to find the predecessor: flow removal, and a flow going idle out of its turn. */
     private void unlink(final int flow)
     {
         final int cls = flowClass[flow];

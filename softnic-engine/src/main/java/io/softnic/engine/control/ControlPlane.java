@@ -2,7 +2,10 @@ package io.softnic.engine.control;
 
 import io.softnic.cm.CmControl;
 import io.softnic.engine.EngineContext;
+import io.softnic.engine.bus.BusFlow;
 import io.softnic.engine.bus.BusInterface;
+import io.softnic.engine.bus.FlowTable;
+import io.softnic.engine.bus.FlowTurns;
 import io.softnic.engine.bus.MemoryRegion;
 import io.softnic.engine.completion.CompletionQueue;
 import io.softnic.engine.completion.EventQueue;
@@ -60,6 +63,8 @@ public final class ControlPlane
     /** The context table of QPs made by applications in the engine's own process (a vNIC has its own). */
     private final ContextTable contextTable;
     private final TransportTimers timers;
+    private final FlowTable flows;
+    private final FlowTurns turns;
     private final long[] publishedContextStats = new long[3];
     private final UdpPort[] ports;
     private final Scheduler scheduler;
@@ -104,6 +109,9 @@ public final class ControlPlane
         this.contexts = new ContextCache(ConnectionContext.RECORD_SIZE, ctx.contextCacheSize(), bus);
         this.contextTable = new ContextTable("engine", ctx.maxQps());
         this.timers = new TransportTimers(ctx.maxQps(), ctx.clock().nanoTime());
+        this.flows = new FlowTable(ctx.maxBusFlows(), io.softnic.verbs.IbvFlow.CLASSES, counters);
+        this.turns = new FlowTurns(ctx.flowArbitration(), ctx.maxQps(), ctx.maxBusFlows(),
+            io.softnic.verbs.IbvFlow.CLASSES, ctx.flowQueueCapacity(), ctx.busChunkBytes());
         this.transport = new Transport(ctx, bus, counters, scheduler::schedule, new Transport.Paths()
         {
             @Override
@@ -841,6 +849,8 @@ public final class ControlPlane
     {
         int work = 0;
         publishContextStats();
+        turns.publish();
+        flows.publish();
         final long request = counters.adminRequest();
         final int sequence = AdminChannel.sequence(request);
         if (request != 0 && sequence != lastAdminSequence)
@@ -877,6 +887,44 @@ public final class ControlPlane
             publishedContextStats[slot] = value;
             counters.add(counter, delta);
         }
+    }
+
+    /**
+     * A named bus flow of {@code owner} (a vNIC's id, or -1 for the engine's own applications); the same name again
+     * gives the same flow if its class and weight match.
+     */
+    public BusFlow createFlow(final int owner, final String name, final int priorityClass, final int weight)
+    {
+        try
+        {
+            return flows.create(owner, name, priorityClass, weight);
+        }
+        catch (final IllegalArgumentException | IllegalStateException ex)
+        {
+            throw new VerbsException(ex.getMessage());
+        }
+    }
+
+    /** Puts the QP into {@code owner}'s flow {@code flowId}; the caller has checked that the QP is the owner's. */
+    public void setQpFlow(final int qpn, final int flowId, final int owner)
+    {
+        final BusFlow flow = flows.get(flowId);
+        if (flow == null || flow.owner() != owner)
+        {
+            throw new VerbsException("no flow " + flowId);
+        }
+        liveQp(qpn).flow(flow);
+    }
+
+    public FlowTable flows()
+    {
+        return flows;
+    }
+
+    /** The bus's per-flow turn queues, which the TX pipeline serves. */
+    public FlowTurns turns()
+    {
+        return turns;
     }
 
     /** The engine's context cache, for its counters and tests. */
@@ -985,6 +1033,7 @@ public final class ControlPlane
             }
         }
         qp.dropContext();
+        turns.retire(qp);
         bindCqs(qp, false);
         qps.set(qpn - QPN_BASE, null);
         qpCount--;
@@ -1035,6 +1084,18 @@ public final class ControlPlane
         public void modifyCqModeration(final int cqn, final CqModeration moderation)
         {
             ControlPlane.this.modifyCqModeration(cqn, moderation);
+        }
+
+        @Override
+        public int createFlow(final String name, final int priorityClass, final int weight)
+        {
+            return ControlPlane.this.createFlow(-1, name, priorityClass, weight).id();
+        }
+
+        @Override
+        public void setQpFlow(final int qpn, final int flowId)
+        {
+            ControlPlane.this.setQpFlow(qpn, flowId, -1);
         }
 
         @Override

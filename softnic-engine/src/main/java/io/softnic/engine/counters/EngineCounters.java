@@ -42,6 +42,7 @@ public final class EngineCounters implements AutoCloseable
         "cq_profile_changes", "cm_path_rearms", "loopback_packets", "loopback_dropped",
         "context_accesses", "context_hits", "context_loads", "context_write_backs", "context_evictions",
         "lookahead_batches", "lookahead_work_requests",
+        "bus_turns", "bus_turn_bytes", "bus_turns_refused",
     };
 
     public static final int ACKS_SENT = 0;
@@ -117,6 +118,12 @@ public final class EngineCounters implements AutoCloseable
     public static final int LOOKAHEAD_BATCHES = 56;
     /** Work requests taken in those batches (divided by the batches: the grouping achieved). */
     public static final int LOOKAHEAD_WORK_REQUESTS = 57;
+    /** Turns the bus granted to QPs (each up to one chunk of bytes when flows are arbitrated). */
+    public static final int BUS_TURNS = 58;
+    /** Bytes of packets those turns produced. */
+    public static final int BUS_TURN_BYTES = 59;
+    /** Turns a full flow queue refused (back-pressure on that flow; the QP tries again next cycle). */
+    public static final int BUS_TURNS_REFUSED = 60;
     /** Completions by ibv_wc_status: COMPLETIONS_BASE + status code. */
     public static final int COMPLETIONS_BASE = FIXED.length;
     private static final int COMPLETION_STATUSES = 22;
@@ -222,6 +229,11 @@ public final class EngineCounters implements AutoCloseable
     public void add(final int id, final long delta)
     {
         LONG.getAndAdd(values, CounterFile.valueOffset(id), delta);
+    }
+
+    public void set(final int id, final long value)
+    {
+        LONG.setRelease(values, CounterFile.valueOffset(id), value);
     }
 
     public long get(final int id)

@@ -38,6 +38,8 @@ public final class TxFrame
     private int opcode;
     /** Where the packet under construction starts; packets before it are queued, waiting for the flush. */
     private long base;
+    /** Bytes of every packet ever queued: the bus counts what a turn moved by the difference. */
+    private long bytesQueued;
 
     public TxFrame(final PacketSink sink)
     {
@@ -119,6 +121,13 @@ public final class TxFrame
         final int length = (int)(end - base);
         icrc.write(sink.sourceIpv4(qp), qp.destIpv4(), sink.sourceUdpPort(qp), qp.destUdpPort(), frame, base, length);
         sink.send(qp, frame, base, length);
+        bytesQueued += length;
         base = end;
+    }
+
+    /** Bytes of every packet queued since the frame was made (flushes do not reset it). */
+    public long bytesQueued()
+    {
+        return bytesQueued;
     }
 }

@@ -1,5 +1,6 @@
 package io.softnic.engine.pipeline;
 
+import io.softnic.engine.bus.FlowTurns;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.rc.QueuePair;
 import io.softnic.engine.rc.TransportTimers;
@@ -8,12 +9,14 @@ import io.softnic.verbs.IbvQpState;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 
+import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
 
 /**
- * The one transmit pipeline of the device, for all ports: serves QPs made ready (their responder's responses first,
- * then the requester's resent or unfinished requests), then new work in look-ahead batches read from the doorbell
- * rings, and runs the transport timers. What one duty cycle
+ * The one transmit pipeline of the device, for all ports. QPs made ready (responses to send, resent or unfinished
+ * requests) and new work taken in look-ahead batches from the doorbell rings each queue a turn in their flow on the
+ * bus interface; the bus grants turns by flow priority and weight, and a granted QP's responder, then requester,
+ * produce packets up to the turn's chunk of bytes. It also runs the transport timers. What one duty cycle
  * builds, across work requests and QPs, leaves as one burst. Each QP is served with its monitor held and its
  * connection context acquired from the context cache.
  */
@@ -28,9 +31,19 @@ public final class TxPipeline implements Agent, TransportTimers.Service
     private final int batch;
     private final NanoClock clock;
     private final TransportTimers timers;
+    private final FlowTurns turns;
+    private final long bytesPerCycle;
+    private final IntFunction<QueuePair> qpLookup;
     private final IntSupplier housekeeping;
     private long nextTimerPass;
+    /** Set by {@link #serve}: the QP stopped only because its turn ended. */
+    private boolean more;
 
+    /**
+     * @param qpBudget      packets one turn may send when flows are arbitrated (without arbitration a turn sends all
+     *                      its QP can)
+     * @param bytesPerCycle bytes the bus grants in turns per duty cycle before the burst leaves
+     */
     public TxPipeline(
         final Scheduler scheduler,
         final PacketSink sink,
@@ -38,39 +51,69 @@ public final class TxPipeline implements Agent, TransportTimers.Service
         final int batch,
         final NanoClock clock,
         final TransportTimers timers,
+        final FlowTurns turns,
+        final long bytesPerCycle,
+        final IntFunction<QueuePair> qpLookup,
         final IntSupplier housekeeping,
         final EngineCounters counters)
     {
         this.scheduler = scheduler;
         this.counters = counters;
         this.frame = new TxFrame(sink);
-        this.qpBudget = qpBudget;
+        this.qpBudget = turns.arbitrates() ? qpBudget : Integer.MAX_VALUE;
         this.batch = batch;
         this.clock = clock;
         this.timers = timers;
+        this.turns = turns;
+        this.bytesPerCycle = bytesPerCycle;
+        this.qpLookup = qpLookup;
         this.housekeeping = housekeeping;
     }
 
     @Override
     public int doWork()
     {
-        int work = 0;
-        int served = 0;
-        QueuePair qp;
-        // QPs made ready by responses, ACKs, timers or unfinished turns first: they have work in flight
-        while (served < batch && (qp = scheduler.next()) != null)
-        {
-            served++;
-            work += serve(qp);
-        }
-        // then new work, one look-ahead batch (one QP, one context acquire) at a time
-        int batches = 0;
-        while (batches < batch && (qp = scheduler.nextBatch(batch)) != null)
-        {
-            batches++;
-            work += 1 + serve(qp);
-        }
         final long now = clock.nanoTime();
+        int work = turns.reclaim();
+        QueuePair qp;
+        // QPs made ready by responses, ACKs, timers or unfinished turns queue a turn in their flow on the bus
+        for (int i = 0; i < batch && (qp = scheduler.next()) != null; i++)
+        {
+            work++;
+            queueTurn(qp, now);
+        }
+        // then, one look-ahead batch in for each turn out, so a batch's QP runs while its context is still cached
+        // and W = 1 stays strict doorbell order; the bus grants turns flow by flow (priority, then weight) until
+        // this cycle's bytes are spent
+        long moved = 0;
+        int batches = 0;
+        for (int grants = 0; grants < 2 * batch && moved < bytesPerCycle; grants++)
+        {
+            if (batches < batch && (qp = scheduler.nextBatch(batch)) != null)
+            {
+                batches++;
+                work++;
+                queueTurn(qp, now);
+            }
+            final int qpn = turns.grant(now);
+            if (qpn == FlowTurns.NONE)
+            {
+                break;
+            }
+            qp = qpLookup.apply(qpn);
+            final int used = qp == null ? 0 : serve(qp, turns.grantedBytes());
+            if (!turns.served(qp, used, qp != null && more, now))
+            {
+                counters.increment(EngineCounters.BUS_TURNS_REFUSED);
+                scheduler.schedule(qp); // its flow's queue is full: back-pressure on that flow, a turn next cycle
+            }
+            moved += used;
+            work++;
+        }
+        if (moved > 0)
+        {
+            counters.add(EngineCounters.BUS_TURN_BYTES, moved);
+        }
         if (now - nextTimerPass >= 0)
         {
             nextTimerPass = now + TIMER_INTERVAL_NANOS;
@@ -81,44 +124,51 @@ public final class TxPipeline implements Agent, TransportTimers.Service
         return work;
     }
 
-    private int serve(final QueuePair qp)
+    /** A turn in the QP's flow; if its queue is full the QP tries again next cycle (back-pressure on its flow). */
+    private void queueTurn(final QueuePair qp, final long now)
     {
-        final int sent;
-        final boolean more;
+        if (!turns.queue(qp, now))
+        {
+            counters.increment(EngineCounters.BUS_TURNS_REFUSED);
+            scheduler.schedule(qp);
+        }
+    }
+
+    /**
+     * One bus turn of the QP: its responder's responses, then its requester's requests, up to the turn's bytes.
+     * Returns the bytes of the packets it produced; {@link #more} says whether it stopped only because the turn
+     * ended while it had more to send.
+     */
+    private int serve(final QueuePair qp, final int turnBytes)
+    {
+        counters.increment(EngineCounters.BUS_TURNS);
+        more = false;
+        final long start = frame.bytesQueued();
+        final long limit = start + turnBytes;
         synchronized (qp)
         {
             if (qp.destroyed())
             {
                 return 0;
             }
-            int responses = 0;
-            int requests = 0;
-            boolean again;
             qp.acquireContext();
             try
             {
-                responses = qp.responder().emit(frame, qpBudget);
-                requests = qp.requester().transmit(frame, qpBudget - responses);
-                again = responses + requests >= qpBudget &&
-                    (qp.responder().hasResponses() || qp.sendQueue().hasUnsent());
+                final int responses = qp.responder().emit(frame, qpBudget, limit);
+                final int requests = qp.requester().transmit(frame, qpBudget - responses, limit);
+                final boolean turnEnded = responses + requests >= qpBudget || frame.bytesQueued() - limit >= 0;
+                more = turnEnded && (qp.responder().hasResponses() || qp.sendQueue().hasUnsent());
             }
             catch (final RuntimeException ex)
             {
-                again = false;
                 QpFault.contain(qp, ex, counters);
             }
             finally
             {
                 qp.releaseContext();
             }
-            sent = responses + requests;
-            more = again;
         }
-        if (more)
-        {
-            scheduler.schedule(qp);
-        }
-        return sent;
+        return (int)(frame.bytesQueued() - start);
     }
 
     /** A QP's timer came: RNR waits that ended and retransmission timeouts; then its next deadline. */

@@ -1,5 +1,7 @@
 package io.softnic.engine.rc;
 
+import io.softnic.engine.bus.BusFlow;
+import io.softnic.engine.bus.FlowTurns;
 import io.softnic.engine.completion.CompletionQueue;
 import io.softnic.hostif.HostRing;
 import io.softnic.verbs.IbvMigState;
@@ -15,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * monitor held and its context acquired, so the TX and RX pipelines may serve it from different threads; the lock is
  * per QP, never shared.
  */
-public final class QueuePair
+public final class QueuePair implements FlowTurns.Member
 {
     private final int qpn;
     private final CompletionQueue sendCq;
@@ -50,6 +52,12 @@ public final class QueuePair
     final AtomicBoolean timerRequested = new AtomicBoolean();
     final AtomicBoolean flushListed = new AtomicBoolean();
     private volatile boolean destroyed;
+
+    // the bus interface's registers: the named flow its transfers queue in (set by the control plane), its own
+    // flow's id in the arbiter and whether it has a turn queued (TX thread)
+    private volatile BusFlow flow;
+    private int ownFlow = BusFlow.NO_ARBITER_FLOW;
+    private boolean turnQueued;
 
     // the scheduler's registers (TX thread only), outside the context: how far the look-ahead has read this QP's
     // posts from the doorbell ring, and how far it has let the requester fetch
@@ -184,6 +192,48 @@ public final class QueuePair
     public ConnectionContext context()
     {
         return context;
+    }
+
+    @Override
+    public int memberId()
+    {
+        return qpn;
+    }
+
+    @Override
+    public BusFlow flow()
+    {
+        return flow;
+    }
+
+    /** Control plane: the QP's transfers queue in this named flow from its next turn on. */
+    public void flow(final BusFlow flow)
+    {
+        this.flow = flow;
+    }
+
+    @Override
+    public int ownFlow()
+    {
+        return ownFlow;
+    }
+
+    @Override
+    public void ownFlow(final int flow)
+    {
+        ownFlow = flow;
+    }
+
+    @Override
+    public boolean turnQueued()
+    {
+        return turnQueued;
+    }
+
+    @Override
+    public void turnQueued(final boolean queued)
+    {
+        turnQueued = queued;
     }
 
     /** Scheduler (TX thread): the send-queue index up to which this QP's posts have entered the look-ahead window. */

@@ -34,8 +34,11 @@ public final class Requester
         this.ctx = qp.context();
     }
 
-    /** Sends up to {@code budget} packets of new or resent work; returns the number sent. */
-    public int transmit(final TxFrame frame, final int budget)
+    /**
+     * Sends up to {@code budget} packets of new or resent work, stopping once the frame has queued {@code byteLimit}
+     * bytes in all (its {@link TxFrame#bytesQueued()} count: the bus turn's chunk); returns the number sent.
+     */
+    public int transmit(final TxFrame frame, final int budget, final long byteLimit)
     {
         final IbvQpState state = qp.state();
         if (state == IbvQpState.ERR)
@@ -48,7 +51,7 @@ public final class Requester
             return 0;
         }
         int sent = 0;
-        while (sent < budget)
+        while (sent < budget && frame.bytesQueued() - byteLimit < 0)
         {
             if (sq.sendIndex() == sq.fetchIndex())
             {

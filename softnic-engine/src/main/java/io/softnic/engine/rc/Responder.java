@@ -510,11 +510,15 @@ public final class Responder
         acknowledge(psn, Aeth.nakSyndrome(nakCode));
     }
 
-    /** TX pipeline: sends up to {@code budget} response packets in PSN order, then the acknowledgement. */
-    public int emit(final TxFrame frame, final int budget)
+    /**
+     * TX pipeline: sends up to {@code budget} response packets in PSN order while the frame has queued less than
+     * {@code byteLimit} bytes in all (the bus turn's chunk), then the acknowledgement.
+     */
+    public int emit(final TxFrame frame, final int budget, final long byteLimit)
     {
         int sent = 0;
-        while (ctx.responseQueueHead() != ctx.responseQueueTail() && sent < budget)
+        while (ctx.responseQueueHead() != ctx.responseQueueTail() && sent < budget &&
+            frame.bytesQueued() - byteLimit < 0)
         {
             final int entry = queue[ctx.responseQueueHead() & (MAX_QUEUE - 1)];
             final ResponderResource r = resources[entry & 0xFF];

@@ -311,6 +311,8 @@ public final class TenantPlane
                 case TenantMessages.CM_STATE -> cmState(a, req, length, resp);
                 case TenantMessages.MODIFY_CQ_MODERATION -> modifyCqModeration(a, req, length);
                 case TenantMessages.MODIFY_EQ_MODERATION -> modifyEqModeration(a, req, length);
+                case TenantMessages.CREATE_FLOW -> createFlow(a, req, length, resp);
+                case TenantMessages.SET_QP_FLOW -> setQpFlow(a, req, length);
                 default -> throw new VnicException(CommandRing.UNKNOWN_OPCODE, "unknown tenant operation " + opcode);
             };
         }
@@ -729,6 +731,37 @@ public final class TenantPlane
         }
         final CqModeration m = TenantMessages.getModeration(req, TenantMessages.MODERATION_OFFSET);
         control.modifyEqModeration(a.eqs[vector], m);
+        return 0;
+    }
+
+    /** A named bus flow of the vNIC's own (seed 3): its namespace is the vNIC's, so names never meet another's. */
+    private int createFlow(final Attachment a, final MemorySegment req, final int length, final MemorySegment resp)
+    {
+        expect("create_flow", length, TenantMessages.CREATE_FLOW_LENGTH);
+        final String name = VnicMessages.getName(req, TenantMessages.FLOW_NAME_OFFSET);
+        if (name == null)
+        {
+            throw new VnicException(CommandRing.MALFORMED, "create_flow: bad name field");
+        }
+        final int flow = control.createFlow(a.vnic.id(), name, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0),
+            req.get(ValueLayout.JAVA_INT, TenantMessages.ARG1)).id();
+        resp.set(ValueLayout.JAVA_INT, 0, flow);
+        return 4;
+    }
+
+    private int setQpFlow(final Attachment a, final MemorySegment req, final int length)
+    {
+        expect("set_qp_flow", length, TenantMessages.SET_QP_FLOW_LENGTH);
+        final int qpn = ownQp(a, req.get(ValueLayout.JAVA_INT, TenantMessages.ARG0));
+        final int flow = req.get(ValueLayout.JAVA_INT, TenantMessages.ARG1);
+        try
+        {
+            control.setQpFlow(qpn, flow, a.vnic.id());
+        }
+        catch (final VerbsException ex)
+        {
+            throw new VnicException(CommandRing.NOT_FOUND, "no flow " + flow + " on vNIC " + a.vnic.name());
+        }
         return 0;
     }
 

@@ -33,6 +33,63 @@ class FlowArbiterTest
     }
 
     @Test
+    void flowsAreChargedWhatTheirTurnsReallyMovedSoWeightsHoldInBytes()
+    {
+        // turns offered at a nominal chunk; the heavy flow's turns move only 10 bytes each, the light one's all 100
+        final FlowArbiter arbiter = new FlowArbiter(2, 1, 4, QUANTUM, CHUNK);
+        final int heavy = arbiter.addFlow(0, 3);
+        final int light = arbiter.addFlow(0, 1);
+        for (int i = 0; i < 400; i++)
+        {
+            keepFull(arbiter, heavy, CHUNK);
+            keepFull(arbiter, light, CHUNK);
+            final int flow = arbiter.poll();
+            arbiter.charge(flow, CHUNK, flow == heavy ? 10 : CHUNK);
+        }
+        final double heavyShare = arbiter.bytesServed(heavy) / 3.0;
+        final double lightShare = arbiter.bytesServed(light);
+        assertTrue(Math.abs(heavyShare - lightShare) <= QUANTUM + CHUNK,
+            "bytes per weight " + heavyShare + " vs " + lightShare + ": the light flow is not starved by refunds");
+        assertTrue(arbiter.chunksServed(heavy) > 5 * arbiter.chunksServed(light),
+            "small turns are many: " + arbiter.chunksServed(heavy) + " vs " + arbiter.chunksServed(light));
+    }
+
+    @Test
+    void anIdleFlowKeepsNoCreditFromACharge()
+    {
+        final FlowArbiter arbiter = new FlowArbiter(2, 1, 4, QUANTUM, CHUNK);
+        final int a = arbiter.addFlow(0, 1);
+        final int b = arbiter.addFlow(0, 1);
+        assertTrue(arbiter.offer(a, 1, CHUNK));
+        assertEquals(a, arbiter.poll());
+        arbiter.charge(a, CHUNK, 1); // a is idle now: the 99 unused bytes must not bank
+        assertEquals(1, arbiter.bytesServed(a));
+        final StringBuilder order = new StringBuilder();
+        for (int i = 0; i < 6; i++)
+        {
+            keepFull(arbiter, a, CHUNK);
+            keepFull(arbiter, b, CHUNK);
+            order.append(arbiter.poll() == a ? 'A' : 'B');
+        }
+        assertEquals("ABABAB", order.toString());
+    }
+
+    @Test
+    void waitingTimeRunsFromOfferToFirstChunk()
+    {
+        final FlowArbiter arbiter = new FlowArbiter(1, 1, 4, QUANTUM, 40);
+        final int f = arbiter.addFlow(0, 1);
+        assertTrue(arbiter.offer(f, 1, 100, 1_000));
+        assertTrue(arbiter.offer(f, 2, 10, 1_500));
+        assertEquals(f, arbiter.poll(3_000)); // transfer 1 starts: waited 2000
+        assertEquals(f, arbiter.poll(9_000)); // its second chunk: not a new wait
+        assertEquals(f, arbiter.poll(9_500)); // its third
+        assertEquals(f, arbiter.poll(10_000)); // transfer 2 starts: waited 8500
+        assertEquals(2, arbiter.transfersStarted(f));
+        assertEquals(2_000 + 8_500, arbiter.waitNanos(f));
+    }
+
+    @Test
     void higherClassPreemptsBetweenChunksAndLowerResumesItsTransfer()
     {
         final FlowArbiter arbiter = new FlowArbiter(2, 2, 4, 1 << 20, 64);

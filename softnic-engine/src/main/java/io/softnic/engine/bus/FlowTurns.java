@@ -1,0 +1,226 @@
+package io.softnic.engine.bus;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * The bus interface's per-flow queues on the transmit side (seed 3). Whatever the TX pipeline moves from host memory
+ * - WQE fetches and the payload of requests and READ responses - it moves in turns of a QP, and a QP with something
+ * to move queues a turn in its flow's queue: its named flow ({@link BusFlow}) or, by default, a flow of its own.
+ * The {@link FlowArbiter} grants turns by strict priority between classes and deficit round robin by weight within
+ * one, each turn bounded to a chunk of bytes so that a large transfer leaves the bus to others between chunks, and
+ * each flow charged what its turns really moved. A full flow queue refuses that flow's turns alone.
+ * <p>
+ * With arbitration off there is one FIFO of turns for every QP, each turn moving all its QP can (no chunk): the bus
+ * of a NIC without per-flow queues, where a large transfer runs to its end before the next one starts.
+ * <p>
+ * TX thread only, except {@link #retire}.
+ */
+public final class FlowTurns
+{
+    /** What the bus needs of a QP to queue its turns. */
+    public interface Member
+    {
+        /** The tag its turns carry (its QP number). */
+        int memberId();
+
+        /** Its named flow, or null for a flow of its own. */
+        BusFlow flow();
+
+        /** Its own flow's id in the arbiter, {@link BusFlow#NO_ARBITER_FLOW} until it first needs one. */
+        int ownFlow();
+
+        void ownFlow(int flow);
+
+        boolean turnQueued();
+
+        void turnQueued(boolean queued);
+    }
+
+    public static final int NONE = -1;
+    /** Turns without arbitration take whatever they can; the arbiter needs a finite size to account. */
+    private static final int UNBOUNDED = Integer.MAX_VALUE / 4;
+
+    private final boolean arbitrate;
+    private final FlowArbiter arbiter;
+    private final int chunk;
+    private final int fifo;
+    /** QPs destroyed (a control operation, so a node per destroy is fine); the TX thread frees their flows. */
+    private final ConcurrentLinkedQueue<Member> retired = new ConcurrentLinkedQueue<>();
+    private final BusFlow[] named;
+    private int grantedFlow = NONE;
+    private int grantedBytes;
+    /** What a turn is offered as: more than a chunk when arbitrating, so it stays at its flow's head until ended. */
+    private final int offered;
+
+    /**
+     * @param arbitrate     per-flow queues with priority and weights, or one FIFO
+     * @param maxMembers    QPs that may exist at once (each may need a flow of its own)
+     * @param maxNamed      named flows that may exist at once
+     * @param classes       priority classes, 1..32
+     * @param queueCapacity turns one flow may have queued
+     * @param chunkBytes    the most one turn may move when arbitrating (and the DRR quantum per unit of weight)
+     */
+    public FlowTurns(final boolean arbitrate, final int maxMembers, final int maxNamed, final int classes,
+        final int queueCapacity, final int chunkBytes)
+    {
+        this.arbitrate = arbitrate;
+        this.chunk = arbitrate ? chunkBytes : UNBOUNDED;
+        this.arbiter = arbitrate ?
+            new FlowArbiter(maxMembers + maxNamed, classes, queueCapacity, chunkBytes, chunkBytes) :
+            new FlowArbiter(1, 1, maxMembers, UNBOUNDED, UNBOUNDED);
+        this.fifo = arbitrate ? NONE : arbiter.addFlow(0, 1);
+        this.offered = arbitrate ? 2 * chunkBytes : UNBOUNDED;
+        this.named = new BusFlow[maxNamed];
+    }
+
+    public boolean arbitrates()
+    {
+        return arbitrate;
+    }
+
+    /** The most one turn may move: a chunk when arbitrating, everything otherwise. */
+    public int turnBytes()
+    {
+        return chunk;
+    }
+
+    /**
+     * Queues a turn for the QP unless it has one queued. Returns false if its flow's queue is full: the caller tries
+     * again later (the back-pressure falls on that flow alone).
+     */
+    public boolean queue(final Member m, final long nowNanos)
+    {
+        if (m.turnQueued())
+        {
+            return true;
+        }
+        if (!arbiter.offer(flowOf(m), m.memberId(), offered, nowNanos))
+        {
+            return false;
+        }
+        m.turnQueued(true);
+        return true;
+    }
+
+    /**
+     * The next turn: the QP number it is for, or {@link #NONE} when none is queued. The caller serves it and then
+     * says how it went with {@link #served}, which it must before the next grant.
+     */
+    public int grant(final long nowNanos)
+    {
+        final int flow = arbiter.poll(nowNanos);
+        if (flow == FlowArbiter.NONE)
+        {
+            grantedFlow = NONE;
+            return NONE;
+        }
+        grantedFlow = flow;
+        grantedBytes = arbiter.chunkLength();
+        return (int)arbiter.chunkTag();
+    }
+
+    /** Bytes the granted turn may move. */
+    public int grantedBytes()
+    {
+        return grantedBytes;
+    }
+
+    /**
+     * The granted turn of {@code m} (null if its QP is gone) moved {@code usedBytes}, and {@code more} says whether
+     * its QP has more to move. The flow is charged what was moved, not the grant. A QP with more queues its next turn
+     * at the back of its flow before this one ends, so a flow whose QPs stay busy stays backlogged and keeps the
+     * credit its weight earns; a flow with nothing more goes idle and keeps none. Returns false if the QP has more
+     * but its flow's queue was full: the caller tries it again later.
+     */
+    public boolean served(final Member m, final int usedBytes, final boolean more, final long nowNanos)
+    {
+        final int flow = grantedFlow;
+        if (flow == NONE)
+        {
+            return true;
+        }
+        grantedFlow = NONE;
+        boolean requeued = !more;
+        if (m != null)
+        {
+            m.turnQueued(false);
+            requeued = !more || queue(m, nowNanos);
+        }
+        if (arbitrate) // without arbitration the granted turn, a whole transfer, already left its queue
+        {
+            arbiter.charge(flow, grantedBytes, Math.max(0, usedBytes));
+            arbiter.endTransfer(flow);
+        }
+        return requeued;
+    }
+
+    /** Any thread: the QP is destroyed; its own flow goes (and any turn it had queued there) on the TX thread. */
+    public void retire(final Member m)
+    {
+        retired.offer(m);
+    }
+
+    /** TX thread: frees the flows of retired QPs; returns how many. */
+    public int reclaim()
+    {
+        int n = 0;
+        Member m;
+        while ((m = retired.poll()) != null)
+        {
+            final int own = m.ownFlow();
+            if (own != BusFlow.NO_ARBITER_FLOW)
+            {
+                arbiter.removeFlow(own);
+                m.ownFlow(BusFlow.NO_ARBITER_FLOW);
+            }
+            m.turnQueued(false);
+            n++;
+        }
+        return n;
+    }
+
+    /** TX thread: copies the arbiter's view of each named flow into it, for those who read it. */
+    public void publish()
+    {
+        for (final BusFlow f : named)
+        {
+            if (f != null && f.arbiterFlow != BusFlow.NO_ARBITER_FLOW)
+            {
+                final int a = f.arbiterFlow;
+                f.update(arbiter.bytesServed(a), arbiter.transfersStarted(a), arbiter.waitNanos(a),
+                    arbiter.refused(a), arbiter.depth(a));
+            }
+        }
+    }
+
+    private int flowOf(final Member m)
+    {
+        if (!arbitrate)
+        {
+            return fifo;
+        }
+        final BusFlow f = m.flow();
+        if (f != null)
+        {
+            if (f.arbiterFlow == BusFlow.NO_ARBITER_FLOW)
+            {
+                f.arbiterFlow = arbiter.addFlow(f.priorityClass(), f.weight());
+                named[f.id()] = f;
+            }
+            return f.arbiterFlow;
+        }
+        int own = m.ownFlow();
+        if (own == BusFlow.NO_ARBITER_FLOW)
+        {
+            own = arbiter.addFlow(0, 1);
+            m.ownFlow(own);
+        }
+        return own;
+    }
+
+    /** Turns waiting now, in every flow. */
+    public boolean isEmpty()
+    {
+        return arbiter.isEmpty();
+    }
+}
