@@ -1,7 +1,7 @@
 package io.softnic.engine.rc;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,10 +16,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class CachedContext
 {
     /** {@link #base} when no line holds the context: every access fails. */
-    static final long NOT_CACHED = Long.MIN_VALUE / 2;
+    static final int NOT_CACHED = Integer.MIN_VALUE / 2;
     /** The pin word of a context a thread is writing back. */
     static final int EVICTING = -1;
-    private static final MemorySegment NO_LINES = MemorySegment.ofArray(new long[0]);
+    private static final long[] NO_LINES = new long[0];
+    /** Which half of a long an int at a 4-byte offset is, so the lines hold the record's bytes as memory would. */
+    private static final int HIGH_HALF_AT = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? 4 : 0;
 
     final MemorySegment table;
     final long home;
@@ -27,12 +29,15 @@ public class CachedContext
     final AtomicInteger pin = new AtomicInteger();
     /** The line holding the context, {@link ContextCache#NONE} when only the table has it. */
     volatile int line = ContextCache.NONE;
-    /** Where the accessors read: the line's offset in the cache's memory, {@link #NOT_CACHED} when not cached. */
-    long base = NOT_CACHED;
+    /**
+     * Where the accessors read: the line's first long in the cache's lines, {@link #NOT_CACHED} when not acquired.
+     * Lines are a plain long[] (not a MemorySegment) so that a field access is an array access and nothing more.
+     */
+    int base = NOT_CACHED;
     /** Changed since it was loaded or last written back. */
     boolean dirty;
-    /** The cache's lines once a cache has held it; before that an empty segment, so accesses fail the same way. */
-    MemorySegment lines = NO_LINES;
+    /** The cache's lines once a cache has held it; before that an empty array, so accesses fail the same way. */
+    long[] lines = NO_LINES;
 
     /**
      * @param table the context table in host memory
@@ -73,33 +78,41 @@ public class CachedContext
 
     protected final long getLong(final int offset)
     {
-        return lines.get(ValueLayout.JAVA_LONG, base + offset);
+        return lines[base + (offset >> 3)];
     }
 
     protected final void putLong(final int offset, final long value)
     {
-        lines.set(ValueLayout.JAVA_LONG, base + offset, value);
+        lines[base + (offset >> 3)] = value;
         dirty = true;
     }
 
+    /** An int at a 4-byte aligned offset: one half of the long that holds it. */
     protected final int getInt(final int offset)
     {
-        return lines.get(ValueLayout.JAVA_INT, base + offset);
+        return (int)(lines[base + (offset >> 3)] >>> shift(offset));
     }
 
     protected final void putInt(final int offset, final int value)
     {
-        lines.set(ValueLayout.JAVA_INT, base + offset, value);
+        final int at = base + (offset >> 3);
+        final int shift = shift(offset);
+        lines[at] = lines[at] & ~(0xFFFF_FFFFL << shift) | (value & 0xFFFF_FFFFL) << shift;
         dirty = true;
     }
 
     protected final boolean getBoolean(final int offset)
     {
-        return lines.get(ValueLayout.JAVA_INT, base + offset) != 0;
+        return getInt(offset) != 0;
     }
 
     protected final void putBoolean(final int offset, final boolean value)
     {
         putInt(offset, value ? 1 : 0);
+    }
+
+    private static int shift(final int offset)
+    {
+        return (offset & 4) == HIGH_HALF_AT ? 32 : 0;
     }
 }
