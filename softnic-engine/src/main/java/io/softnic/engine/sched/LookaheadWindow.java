@@ -16,9 +16,11 @@ import org.agrona.collections.Int2IntHashMap;
  *   batch; a batch stops before a fenced request of its QP and leaves it (and what follows it) in the window.</li>
  *   <li>W = 1 is strict doorbell order: every batch is the single oldest request.</li>
  * </ul>
- * The window keeps the requests in a doubly linked list in post order and, per QP, a chain to the QP's next request,
- * so a batch costs its own size, not W. Nothing allocates after construction; single-threaded (the scheduler's).
- * Requests are named by the caller's {@code tag} (e.g. the QP's send-queue index).
+ * The window keeps runs of requests - consecutive requests of one QP with consecutive tags, none fenced but maybe
+ * the first - in a doubly linked list in post order and, per QP, a chain to the QP's next run, so a request that
+ * extends the newest run costs no map operation and a batch costs its own size, not W. W counts requests, not runs.
+ * Nothing allocates after construction; single-threaded (the scheduler's). Requests are named by the caller's
+ * {@code tag} (e.g. the QP's send-queue index).
  */
 public final class LookaheadWindow
 {
@@ -27,8 +29,10 @@ public final class LookaheadWindow
     private static final float MAP_LOAD_FACTOR = 0.5f;
 
     private final int capacity;
+    // per run (slot): its QP, first tag, requests, whether its first request is fenced, and its links
     private final int[] qpnOf;
     private final long[] tagOf;
+    private final int[] countOf;
     private final boolean[] fenced;
     private final int[] prev;
     private final int[] next;
@@ -57,6 +61,7 @@ public final class LookaheadWindow
         this.capacity = capacity;
         this.qpnOf = new int[capacity];
         this.tagOf = new long[capacity];
+        this.countOf = new int[capacity];
         this.fenced = new boolean[capacity];
         this.prev = new int[capacity];
         this.next = new int[capacity];
@@ -78,28 +83,35 @@ public final class LookaheadWindow
         {
             return false;
         }
+        size++;
+        final int last = newest;
+        if (last != NONE && !fence && qpnOf[last] == qpn && tagOf[last] + countOf[last] == tag)
+        {
+            countOf[last]++; // the common case: the same QP's next request extends the newest run
+            return true;
+        }
         final int slot = freeSlots[--freeCount];
         qpnOf[slot] = qpn;
         tagOf[slot] = tag;
+        countOf[slot] = 1;
         fenced[slot] = fence;
         sameQpNext[slot] = NONE;
-        prev[slot] = newest;
+        prev[slot] = last;
         next[slot] = NONE;
-        if (newest == NONE)
+        if (last == NONE)
         {
             oldest = slot;
         }
         else
         {
-            next[newest] = slot;
+            next[last] = slot;
         }
         newest = slot;
-        final int last = lastOfQp.put(qpn, slot);
-        if (last != NONE)
+        final int qpLast = lastOfQp.put(qpn, slot);
+        if (qpLast != NONE)
         {
-            sameQpNext[last] = slot;
+            sameQpNext[qpLast] = slot;
         }
-        size++;
         return true;
     }
 
@@ -120,7 +132,11 @@ public final class LookaheadWindow
         batchQpn = qpn;
         do
         {
-            batchTags[batchSize++] = tagOf[slot];
+            final long first = tagOf[slot];
+            for (int i = 0, n = countOf[slot]; i < n; i++)
+            {
+                batchTags[batchSize++] = first + i;
+            }
             final int following = sameQpNext[slot];
             unlink(slot);
             slot = following;
@@ -202,6 +218,6 @@ public final class LookaheadWindow
             prev[after] = before;
         }
         freeSlots[freeCount++] = slot;
-        size--;
+        size -= countOf[slot];
     }
 }
