@@ -301,28 +301,37 @@ public final class SendQueue
      */
     long acknowledge(final int psn)
     {
-        while (completeIndex() != fetchIndex())
+        // one ACK often covers many requests: the window moves request by request, but the retry budgets, the timer
+        // and the TX pipeline hear of it once, at the end
+        final int before = unackedPsn();
+        long lostRead = -1;
+        final long fetched = fetchIndex(); // completing work never fetches more
+        while (completeIndex() != fetched)
         {
             final SendWork w = work(completeIndex());
             if (!w.psnAssigned || Psn.diff(w.lastPsn, psn) > 0)
             {
                 if (w.psnAssigned && Psn.diff(psn, w.firstPsn) >= 0 && w.isSendOrWrite())
                 {
-                    advanceUnacked(Psn.next(psn)); // part of a long message is through
+                    moveUnacked(Psn.next(psn)); // part of a long message is through
                 }
                 break;
             }
             if (w.isReadOrAtomic())
             {
-                advanceUnacked(w.firstPsn);
-                catchUp();
-                return completeIndex();
+                moveUnacked(w.firstPsn);
+                lostRead = completeIndex();
+                break;
             }
-            advanceUnacked(Psn.next(w.lastPsn));
+            moveUnacked(Psn.next(w.lastPsn));
             complete(w, IbvWcStatus.SUCCESS.code());
         }
         catchUp();
-        return -1;
+        if (unackedPsn() != before)
+        {
+            qp.requester().progress();
+        }
+        return lostRead;
     }
 
     /** After a go-back, the wire position never lags what the responder has acknowledged. */
@@ -343,11 +352,21 @@ public final class SendQueue
 
     void advanceUnacked(final int psn)
     {
+        if (moveUnacked(psn))
+        {
+            qp.requester().progress();
+        }
+    }
+
+    /** Moves the acknowledged edge forward to {@code psn} if it is ahead; true if it moved. */
+    private boolean moveUnacked(final int psn)
+    {
         if (Psn.diff(psn, unackedPsn()) > 0)
         {
             unackedPsn(psn);
-            qp.requester().progress();
+            return true;
         }
+        return false;
     }
 
     /** The index of the sent work whose PSN range holds {@code psn} (sent before or after a go-back), or -1. */
