@@ -111,7 +111,7 @@ public final class ContextCache
         final int pinned = ctx.pin.get();
         if (pinned > 0)
         {
-            ctx.pin.set(pinned + 1); // nested: this thread has it already, and nobody evicts a pinned context
+            ctx.pin.lazySet(pinned + 1); // nested: this thread has it already, and nobody evicts a pinned context
             return;
         }
         while (!ctx.pin.compareAndSet(0, 1))
@@ -148,7 +148,7 @@ public final class ContextCache
         {
             ctx.base = CachedContext.NOT_CACHED; // outside acquire/release the flyweight points nowhere
         }
-        ctx.pin.set(pinned - 1);
+        ctx.pin.lazySet(pinned - 1); // a release store: whoever claims it next does so by compare-and-set
     }
 
     /**
@@ -192,7 +192,7 @@ public final class ContextCache
                     writeBack(owner, line);
                     written++;
                 }
-                owner.pin.set(0);
+                owner.pin.lazySet(0);
             }
         }
         return written;
@@ -240,10 +240,10 @@ public final class ContextCache
                     owner.base = CachedContext.NOT_CACHED;
                     owner.line = NONE;
                     evictions.increment();
-                    owner.pin.set(0);
+                    owner.pin.lazySet(0);
                     return line;
                 }
-                owner.pin.set(0);
+                owner.pin.lazySet(0);
             }
             if (++steps >= 2 * capacity)
             {
