@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * An engine launched by a command, with its verbs context open and its counters in a file under
@@ -53,7 +54,15 @@ public final class LocalEngine implements AutoCloseable
     public static LocalEngine launch(final String name, final ThreadingMode mode, final String idle,
         final PortIo portIo, final List<String> ports)
     {
+        return launch(name, mode, idle, portIo, ports, ctx -> { });
+    }
+
+    /** ... with whatever else {@code tune} sets in the engine's context (limits, for instance). */
+    public static LocalEngine launch(final String name, final ThreadingMode mode, final String idle,
+        final PortIo portIo, final List<String> ports, final Consumer<EngineContext> tune)
+    {
         final EngineContext ctx = new EngineContext().name(name).threadingMode(mode).portIo(portIo);
+        tune.accept(ctx);
         if (idle != null)
         {
             ctx.idle(idle);
@@ -130,6 +139,12 @@ public final class LocalEngine implements AutoCloseable
     public IbvContext ibv()
     {
         return ibv;
+    }
+
+    /** The engine's connection manager (for callers that connect many QPs pipelined). */
+    public io.softnic.engine.cm.ConnectionManager connectionManager()
+    {
+        return engine.controlPlane().connectionManager();
     }
 
     public SoftnicEngine engine()

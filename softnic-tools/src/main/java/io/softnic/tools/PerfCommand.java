@@ -1,5 +1,6 @@
 package io.softnic.tools;
 
+import io.softnic.engine.EngineContext;
 import io.softnic.engine.ThreadingMode;
 import io.softnic.engine.port.PortIo;
 import io.softnic.tools.perf.AtomicOp;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -106,6 +108,11 @@ public final class PerfCommand implements Callable<Integer>
     @Option(names = {"-A", "--atomic_type"}, paramLabel = "OP",
         description = "Atomic tests: FETCH_AND_ADD (default) or CMP_AND_SWAP.")
     AtomicOp atomicOp = AtomicOp.FETCH_AND_ADD;
+
+    @Option(names = {"-u", "--qp-timeout", "--qp_timeout"}, paramLabel = "CODE",
+        description = "Local ACK timeout of the QPs: 4.096 us * 2^CODE, 1..31 (default 14, 67 ms, as perftest; " +
+            "one more per doubling of the requests in flight, -q times -t, beyond 4096, at most 18).")
+    Integer qpTimeout;
 
     @Option(names = {"--report_gbits", "--report-gbits"}, description = "Report bandwidth in Gb/sec, not MiB/sec.")
     boolean reportGbits;
@@ -190,12 +197,14 @@ public final class PerfCommand implements Callable<Integer>
             final String client = addresses.size() > 1 ? addresses.get(1) : LOOPBACK_CLIENT;
             final String serverAddr = addresses.getFirst();
             try (LocalEngine s = LocalEngine.launch("perf-server-" + id, threading, idle, portIo,
-                    List.of(serverAddr));
-                 LocalEngine c = LocalEngine.launch("perf-client-" + id, threading, idle, portIo, List.of(client)))
+                    List.of(serverAddr), ctx -> limits(ctx, config.test(), config.qps(), config.txDepth()));
+                 LocalEngine c = LocalEngine.launch("perf-client-" + id, threading, idle, portIo, List.of(client),
+                     ctx -> limits(ctx, config.test(), config.qps(), config.txDepth())))
             {
                 try
                 {
-                    PerfSession.loopback(s.ibv(), s.address(), c.ibv(), config, cli.out(), true);
+                    PerfSession.loopback(s.ibv(), s.connectionManager(), s.address(), c.ibv(), c.connectionManager(),
+                        config, cli.out(), true);
                 }
                 catch (final RuntimeException ex)
                 {
@@ -208,18 +217,30 @@ public final class PerfCommand implements Callable<Integer>
         final boolean client = serverAddress != null;
         final String role = client ? "client" : "server";
         try (LocalEngine engine = LocalEngine.launch("perf-" + role + "-" + id, threading, idle, portIo,
-            addresses))
+            addresses, ctx ->
+            {
+                if (client)
+                {
+                    limits(ctx, config.test(), config.qps(), config.txDepth());
+                }
+                else
+                {
+                    serverLimits(ctx);
+                }
+            }))
         {
             try
             {
                 if (client)
                 {
-                    new PerfClient(engine.ibv(), config, serverAddress, cli.out(), true, null).run();
+                    new PerfClient(engine.ibv(), config, serverAddress, cli.out(), true, null)
+                        .connectionManager(engine.connectionManager()).run();
                 }
                 else
                 {
                     try (PerfServer server = new PerfServer(engine.ibv(), config.test(), cmPort, mtu, reportGbits,
-                        cli.out(), true, null).peerActivity(engine::rxPackets).cqOptions(config.cq()))
+                        cli.out(), true, null).peerActivity(engine::rxPackets).cqOptions(config.cq())
+                        .connectionManager(engine.connectionManager()))
                     {
                         server.listen();
                         server.serve();
@@ -233,6 +254,24 @@ public final class PerfCommand implements Callable<Integer>
             finished(List.of(engine), List.of(role));
             return SoftnicCli.EXIT_OK;
         }
+    }
+
+    /**
+     * Sizes the limits of perf's own engine for a run of {@code qps} QPs of TX depth {@code txDepth} (never below the
+     * engine's defaults): QPs (the engine's doorbell ring follows them) and CQ entries (a send CQ has room for every
+     * request of every QP; send_bw's receive CQ for every posted receive). perf registers one MR per side.
+     */
+    static void limits(final EngineContext ctx, final PerfTest test, final int qps, final int txDepth)
+    {
+        ctx.maxQps(Math.max(ctx.maxQps(), qps + 16));
+        ctx.maxCqe((int)Math.max(ctx.maxCqe(), PerfConfig.cqEntries(test, qps, txDepth)));
+    }
+
+    /** A server's engine: it learns the QPs and depths from the client, so it takes the most a client may ask for. */
+    static void serverLimits(final EngineContext ctx)
+    {
+        ctx.maxQps(Math.max(ctx.maxQps(), PerfConfig.MAX_QPS + 16));
+        ctx.maxCqe((int)Math.max(ctx.maxCqe(), PerfConfig.MAX_CQ_ENTRIES));
     }
 
     /** As a tenant of a running engine: attach to the vNIC, run this side through the engine's CM, detach. */
@@ -426,9 +465,25 @@ public final class PerfCommand implements Callable<Integer>
             throw usage("-p must be a port between 1 and 65535, not " + cmPort);
         }
         final int depth = !test.isBandwidth() ? 1 : txDepth != null ? txDepth : test.defaultTxDepth();
+        if ((long)qps * depth > PerfConfig.MAX_IN_FLIGHT)
+        {
+            throw usage("-q " + qps + " with -t " + depth + " asks for " + (long)qps * depth + " requests in " +
+                "flight; at most " + PerfConfig.MAX_IN_FLIGHT + " (lower -t)");
+        }
+        final long bytes = PerfConfig.bufferBytes(test, qps, depth, Collections.max(sizes));
+        if (bytes > PerfConfig.MAX_BUFFER_BYTES)
+        {
+            throw usage("-q " + qps + " with messages of up to " + Collections.max(sizes) + " B needs " +
+                (bytes >> 20) + " MiB of registered memory per side (a message per QP at least); at most " +
+                (PerfConfig.MAX_BUFFER_BYTES >> 20) + " MiB");
+        }
+        if (qpTimeout != null && (qpTimeout < 1 || qpTimeout > 31))
+        {
+            throw usage("-u must be between 1 and 31, not " + qpTimeout);
+        }
         return new PerfConfig(test, sizes, iters != null ? iters : test.defaultIters(),
             duration != null ? duration : 0, qps, depth, mtu, reportGbits, atomicOp, cmPort, warmUp,
-            cqOptions(test, depth));
+            cqOptions(test, depth), qpTimeout != null ? qpTimeout : 0);
     }
 
     /** -e, --cq-mod and the moderation flags, checked against each other and the test. */

@@ -23,10 +23,13 @@ class CliValidationTest
         perf write_bw -n 0 --loopback                 | -n must be between 1
         perf write_bw -n 5 -D 1 --loopback            | -n and -D exclude each other
         perf write_bw -D 0 --loopback                 | -D must be between 1 and 86400
-        perf write_bw -q 0 --loopback                 | -q must be between 1 and 64
-        perf write_bw -q 65 --loopback                | -q must be between 1 and 64
+        perf write_bw -q 0 --loopback                 | -q must be between 1 and 16384
+        perf write_bw -q 16385 --loopback             | -q must be between 1 and 16384
+        perf write_bw -q 16384 -t 256 --loopback      | asks for 4194304 requests in flight; at most 2097152
+        perf write_bw -q 4096 -s 2097152 --loopback   | MiB of registered memory per side
         perf write_lat -q 2 --loopback                | latency tests run on one QP
         perf write_bw -t 0 --loopback                 | -t must be between 1 and 8192
+        perf write_bw -u 0 --loopback                 | -u must be between 1 and 31, not 0
         perf write_bw -m 1500 --loopback              | -m must be 256, 512, 1024, 2048 or 4096, not 1500
         perf write_bw -p 70000 --loopback             | -p must be a port between 1 and 65535
         perf write_bw 300.1.2.3                       | SERVER_ADDR must be an IPv4 address

@@ -27,6 +27,21 @@ class PerfEndToEndTest
 
     @Test
     @Timeout(60)
+    void manyQpsWithASmallTxDepthConnectPipelinedAndCheckEveryQp()
+    {
+        final CliRun run = CliRun.of("perf", "write_bw", "--loopback", "-s", "64", "-q", "64", "-t", "4", "-n", "500",
+            "--port", "127.0.0.237", "--port", "127.0.0.238", "-p", "18606");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains(" Number of qps   : 64 "), run::toString);
+        assertTrue(run.out().lines().anyMatch(l -> l.matches(" Setup +: 64 QPs connected in [0-9]+ ms " +
+            "\\(CM pipelined, 64 in flight\\); resources [0-9]+ ms; ACK timeout 14 \\(67 ms\\)")), run::toString);
+        // iterations per QP, as perftest counts them; the server checked every QP's written slots
+        assertTrue(run.out().lines().anyMatch(l -> l.matches(" 64 +500 +[0-9.]+ +[0-9.]+\\s+[0-9.]+")), run::toString);
+        assertTrue(run.out().lines().anyMatch(l -> l.matches(" 64 +32000 +[0-9.]+ .*")), run::toString);
+    }
+
+    @Test
+    @Timeout(60)
     void writeBandwidthSleepingOnEventsReportsCompletionsPerInterruptAndCpuPerOperation()
     {
         final CliRun run = CliRun.of("perf", "write_bw", "--loopback", "-s", "64", "-n", "3000", "-e",

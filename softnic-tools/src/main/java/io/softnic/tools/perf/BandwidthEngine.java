@@ -11,14 +11,22 @@ import org.agrona.concurrent.IdleStrategy;
 /**
  * The pipelined requester of every *_bw test (perftest's run_iter_bw): per QP it keeps up to TX depth requests in
  * flight, asks for a completion every cqMod requests (every request above 8 KiB, as perftest) and on the last, and
- * counts a signaled completion as the completion of every request before it. Requests cycle through the buffer's
- * slots. Nothing is allocated per request: one reusable work request per QP, counters in arrays, completions polled
- * into a preallocated batch. With {@code -e} the loop sleeps on the send CQ's events where it would back off.
+ * counts a signaled completion as the completion of every request before it. Requests cycle through the region's
+ * slots.
+ *
+ * <p>Posting goes round robin over the QPs ({@link RoundRobin}): a pass posts at most one request on each QP that has
+ * room, and passes repeat while one of them posted anything; then the send CQ is drained. So the device sees the work
+ * requests of many QPs interleaved (q0 r0, q1 r0, ..., q0 r1, q1 r1, ...) rather than each QP filled to its TX depth
+ * before the next, and one QP behaves as before: filled to its depth, then polled.
+ *
+ * <p>Nothing is allocated per request: one reusable work request for all QPs (they share one memory region), counters
+ * in arrays, completions polled into a preallocated batch. With {@code -e} the loop sleeps on the send CQ's events
+ * where it would back off.
  *
  * <p>Peak bandwidth is the best of the intervals of at least 5 ms between completions; the average runs from the
  * first post to the last completion.
  */
-final class BandwidthEngine
+final class BandwidthEngine implements RoundRobin.Post
 {
     private static final long PEAK_INTERVAL_NANOS = 5_000_000L;
 
@@ -28,12 +36,19 @@ final class BandwidthEngine
     private final Watchdog watchdog;
     private final int txDepth;
     private final PerfConfig config;
-    private final IbvSendWr[] wrs;
+    private final QpLink[] links;
+    private final IbvSendWr wr = new IbvSendWr(1);
     private final long[] posted;
     private final long[] completed;
     private final long[] target;
     private final long[] lastSignaled;
     private final IdleStrategy idle = new BackoffIdleStrategy(1_000, 100, 1_000, 50_000);
+    // the round's settings, for post()
+    private int slots;
+    private int cqMod;
+    private long stride;
+    private boolean remote;
+    private boolean cas;
 
     BandwidthEngine(final PerfEndpoint endpoint, final PerfConfig config, final Watchdog watchdog)
     {
@@ -43,12 +58,8 @@ final class BandwidthEngine
         this.watchdog = watchdog;
         this.txDepth = config.txDepth();
         this.config = config;
-        final int qps = endpoint.links.size();
-        wrs = new IbvSendWr[qps];
-        for (int q = 0; q < qps; q++)
-        {
-            wrs[q] = new IbvSendWr(1);
-        }
+        this.links = endpoint.linkArray;
+        final int qps = links.length;
         posted = new long[qps];
         completed = new long[qps];
         target = new long[qps];
@@ -58,20 +69,23 @@ final class BandwidthEngine
     /** Runs one round: {@code iters} requests per QP, or as many as fit in {@code durationNanos} when that is > 0. */
     BandwidthResult run(final int size, final long iters, final long durationNanos)
     {
-        final int qps = wrs.length;
+        final int qps = links.length;
         final boolean timed = durationNanos > 0;
-        final int slots = endpoint.layout.slots(size);
-        final int cqMod = config.cqMod(size);
-        final long stride = BufferLayout.stride(size);
+        slots = endpoint.layout.slots(size);
+        cqMod = config.cqMod(size);
+        stride = BufferLayout.stride(size);
+        remote = test.verb() != PerfTest.Verb.SEND;
+        cas = atomicOp == AtomicOp.CMP_AND_SWAP && test.verb() == PerfTest.Verb.ATOMIC;
+        configure(size);
         for (int q = 0; q < qps; q++)
         {
-            configure(wrs[q], endpoint.links.get(q), size);
             posted[q] = 0;
             completed[q] = 0;
             target[q] = timed ? Long.MAX_VALUE : iters;
             lastSignaled[q] = -1;
         }
         final Completions cq = endpoint.sendCq;
+        final int batch = cq.batch();
         watchdog.reset();
         idle.reset();
         final long start = System.nanoTime();
@@ -84,43 +98,12 @@ final class BandwidthEngine
         double peakOpsPerNano = 0;
         while (true)
         {
-            for (int q = 0; q < qps; q++)
+            RoundRobin.fill(posted, completed, target, txDepth, this);
+            int n;
+            int polled = 0;
+            do
             {
-                long p = posted[q];
-                final long limit = Math.min(target[q], completed[q] + txDepth);
-                if (p < limit)
-                {
-                    final QpLink link = endpoint.links.get(q);
-                    final IbvSendWr wr = wrs[q];
-                    for (; p < limit; p++)
-                    {
-                        final long offset = BufferLayout.DATA + (p % slots) * stride;
-                        wr.wrId = WrIds.data(q, p);
-                        wr.sgList[0].addr = link.addr(offset);
-                        if (test.verb() != PerfTest.Verb.SEND)
-                        {
-                            wr.remoteAddr = link.remoteAddr(offset);
-                        }
-                        if (atomicOp == AtomicOp.CMP_AND_SWAP && test.verb() == PerfTest.Verb.ATOMIC)
-                        {
-                            final long lap = p / slots;
-                            wr.compareAdd = lap;
-                            wr.swap = lap + 1;
-                        }
-                        final boolean signaled = (p + 1) % cqMod == 0 || p + 1 == target[q];
-                        wr.sendFlags = signaled ? IbvSendFlags.SIGNALED : 0;
-                        link.qp.postSend(wr);
-                        if (signaled)
-                        {
-                            lastSignaled[q] = p;
-                        }
-                    }
-                    posted[q] = p;
-                }
-            }
-            final int n = cq.poll();
-            if (n > 0)
-            {
+                n = cq.poll();
                 for (int i = 0; i < n; i++)
                 {
                     final IbvWc wc = cq.wc(i);
@@ -133,6 +116,11 @@ final class BandwidthEngine
                     done += c - completed[q];
                     completed[q] = c;
                 }
+                polled += n;
+            }
+            while (n == batch);
+            if (polled > 0)
+            {
                 final long now = System.nanoTime();
                 end = now;
                 watchdog.progress();
@@ -148,7 +136,7 @@ final class BandwidthEngine
             {
                 break;
             }
-            if (n == 0)
+            if (polled == 0)
             {
                 if (cq.eventDriven())
                 {
@@ -172,7 +160,7 @@ final class BandwidthEngine
         }
         for (int q = 0; q < qps; q++)
         {
-            endpoint.links.get(q).round.ops = posted[q];
+            links[q].round.ops = posted[q];
         }
         final double seconds = Math.max(end - start, 1) / 1e9;
         final double avg = (double)size * done / seconds;
@@ -192,13 +180,41 @@ final class BandwidthEngine
         return true;
     }
 
-    private void configure(final IbvSendWr wr, final QpLink link, final int size)
+    /** Posts request {@code p} of QP {@code q} (called by {@link RoundRobin#fill} in round-robin order). */
+    @Override
+    public void post(final int q, final long p)
+    {
+        final QpLink link = links[q];
+        final long offset = (p % slots) * stride;
+        wr.wrId = WrIds.data(q, p);
+        wr.sgList[0].addr = link.addr(offset);
+        if (remote)
+        {
+            wr.remoteAddr = link.remoteAddr(offset);
+            wr.rkey = link.rkey();
+        }
+        if (cas)
+        {
+            final long lap = p / slots;
+            wr.compareAdd = lap;
+            wr.swap = lap + 1;
+        }
+        final boolean signaled = (p + 1) % cqMod == 0 || p + 1 == target[q];
+        wr.sendFlags = signaled ? IbvSendFlags.SIGNALED : 0;
+        link.qp.postSend(wr);
+        if (signaled)
+        {
+            lastSignaled[q] = p;
+        }
+    }
+
+    /** The fields every request of the round shares; address, wr_id, flags (and CAS operands) change per post. */
+    private void configure(final int size)
     {
         wr.reset();
         wr.numSge = 1;
-        wr.sgList[0].lkey = link.lkey();
+        wr.sgList[0].lkey = endpoint.mr.lkey();
         wr.sgList[0].length = size;
-        wr.rkey = link.rkey();
         switch (test.verb())
         {
             case WRITE -> wr.opcode = IbvWrOpcode.RDMA_WRITE;

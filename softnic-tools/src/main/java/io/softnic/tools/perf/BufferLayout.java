@@ -1,34 +1,59 @@
 package io.softnic.tools.perf;
 
 /**
- * Where things live in each QP's registered buffer, computed identically on both sides from what they agreed on:
- * a control page (inbox for the peer's control messages, outbox for ours), then the data area. Bandwidth tests cycle
- * through slots (at most TX depth, within a memory budget) so that many requests in flight touch distinct memory;
- * latency tests use slot 0 as the source and the slot after it as the target of the peer's writes and sends.
+ * Where things live in an endpoint's one registered buffer, computed identically on both sides from what they agreed
+ * on (test, QPs, TX depth, largest message): a control area (the inbox for the peer's control messages, then the outbox
+ * for ours), then one region per QP. All QPs share the buffer and its memory region (one MR, however many QPs: a
+ * device's MR table stays small), each QP working in its own region only.
+ *
+ * <p>Offsets of data ({@link #slotOffset}, {@link #recvOffset}) are relative to the QP's region. Bandwidth tests cycle
+ * through slots (at most TX depth, within a memory budget per QP) so that many requests in flight touch distinct
+ * memory; latency tests use slot 0 as the source and the slot after it as the target of the peer's writes and sends.
+ * The budget shrinks with the number of QPs so that the whole buffer stays within about 64 MiB, but a region always
+ * holds at least one message of the largest size.
  */
 final class BufferLayout
 {
     static final long INBOX = 0;
-    static final long OUTBOX = 2048;
-    static final int MESSAGE_BYTES = 2048;
-    static final long DATA = 4096;
     private static final long MIN_BUDGET = 1L << 20;
     private static final long MAX_BUDGET = 8L << 20;
     private static final long TOTAL_BUDGET = 32L << 20;
+    private static final long TOTAL_CAP = 64L << 20;
+    private static final long REGION_ALIGN = 64;
+    private static final long CONTROL_ALIGN = 4096;
 
     private final PerfTest test;
+    private final int qps;
     private final int txDepth;
     private final int rxDepth;
     private final int maxSize;
     private final long budget;
+    private final int messageBytes;
+    private final long controlLength;
+    private final long regionStride;
 
     BufferLayout(final PerfTest test, final int qps, final int txDepth, final int maxSize)
     {
         this.test = test;
+        this.qps = qps;
         this.txDepth = txDepth;
-        this.rxDepth = test.dataRxDepth();
+        this.rxDepth = dataRxDepth(test, qps, txDepth);
         this.maxSize = maxSize;
-        this.budget = Math.clamp(TOTAL_BUDGET / qps, MIN_BUDGET, MAX_BUDGET);
+        this.budget = Math.min(Math.clamp(TOTAL_BUDGET / qps, MIN_BUDGET, MAX_BUDGET), TOTAL_CAP / qps);
+        this.messageBytes = ControlMessage.bytesFor(qps);
+        this.controlLength = align(2L * messageBytes, CONTROL_ALIGN);
+        this.regionStride = align(dataLength(), REGION_ALIGN);
+    }
+
+    /**
+     * Receives the side that takes data SENDs keeps posted per QP: the test's depth (512 for send_bw), less with many
+     * QPs (about 64 Ki in all, so receive queues and the receive CQ stay within the device's limits), never below the
+     * TX depth, which bounds what the sender has in flight on the QP.
+     */
+    static int dataRxDepth(final PerfTest test, final int qps, final int txDepth)
+    {
+        final int depth = test.dataRxDepth();
+        return test.isBandwidth() ? Math.min(depth, Math.max(txDepth, 65536 / qps)) : depth;
     }
 
     /** Messages start on cache lines, as perftest's INC(). */
@@ -37,9 +62,42 @@ final class BufferLayout
         return (Math.max(size, 64) + 63L) & ~63L;
     }
 
+    private static long align(final long v, final long to)
+    {
+        return (v + to - 1) / to * to;
+    }
+
     int maxSize()
     {
         return maxSize;
+    }
+
+    int qps()
+    {
+        return qps;
+    }
+
+    int rxDepth()
+    {
+        return rxDepth;
+    }
+
+    /** Bytes of one control message (fixed part and a count per QP). */
+    int messageBytes()
+    {
+        return messageBytes;
+    }
+
+    /** Where this side's outgoing control messages are written before they are sent. */
+    long outbox()
+    {
+        return INBOX + messageBytes;
+    }
+
+    /** Where QP {@code q}'s region starts in the buffer. */
+    long regionOffset(final int q)
+    {
+        return controlLength + q * regionStride;
     }
 
     /** Source (and, for WRITE/READ/atomics, target) slots of a bandwidth round; latency tests use one. */
@@ -54,7 +112,7 @@ final class BufferLayout
 
     long slotOffset(final int size, final int slot)
     {
-        return DATA + slot * stride(size);
+        return slot * stride(size);
     }
 
     /** Slots that receive SENDs or the peer's ping-pong writes. */
@@ -74,10 +132,11 @@ final class BufferLayout
 
     long recvOffset(final int slot)
     {
-        final long first = test.isBandwidth() ? DATA : DATA + stride(maxSize);
+        final long first = test.isBandwidth() ? 0 : stride(maxSize);
         return first + slot * stride(maxSize);
     }
 
+    /** Bytes of a QP's region that hold data (what the rounds clear, fill and check). */
     long dataLength()
     {
         if (!test.isBandwidth())
@@ -88,8 +147,9 @@ final class BufferLayout
         return test == PerfTest.SEND_BW ? Math.max(sources, recvSlots() * stride(maxSize)) : sources;
     }
 
+    /** Bytes of the whole buffer: the control area and every QP's region. */
     long length()
     {
-        return DATA + dataLength();
+        return controlLength + qps * regionStride;
     }
 }

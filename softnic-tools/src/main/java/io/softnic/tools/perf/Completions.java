@@ -73,6 +73,12 @@ final class Completions
         return eventsTaken;
     }
 
+    /** The most completions one {@link #poll()} takes. */
+    int batch()
+    {
+        return wcs.length;
+    }
+
     int poll()
     {
         return poll(wcs.length);

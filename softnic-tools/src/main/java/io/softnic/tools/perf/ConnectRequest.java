@@ -7,20 +7,21 @@ import java.nio.ByteBuffer;
 /**
  * The private data of a perf client's connection request (REQ, at most 56 bytes after rdma_cm's header; this uses
  * 44): which test, which of how many QPs, the depths and the largest message that size the buffers, and the client's
- * buffer of that QP.
+ * buffer (the whole registered buffer of the endpoint: both sides compute where each QP's part of it lies). Version 2
+ * carries the QP index and count in 32 bits (up to {@link PerfConfig#MAX_QPS} QPs).
  */
 record ConnectRequest(PerfTest test, int qpIndex, int qpCount, AtomicOp atomicOp, int txDepth, int maxSize,
     RemoteBuffer buffer)
 {
     static final int MAGIC = 0x534E5046; // "SNPF"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int BYTES = 24 + RemoteBuffer.BYTES;
 
     byte[] encode()
     {
         final ByteBuffer b = ByteBuffer.allocate(BYTES);
-        b.putInt(MAGIC).put((byte)VERSION).put((byte)test.ordinal()).put((byte)qpIndex).put((byte)qpCount);
-        b.putShort((short)atomicOp.ordinal()).putShort((short)0).putInt(txDepth).putInt(maxSize).putInt(0);
+        b.putInt(MAGIC).put((byte)VERSION).put((byte)test.ordinal()).put((byte)atomicOp.ordinal()).put((byte)0);
+        b.putInt(qpIndex).putInt(qpCount).putInt(txDepth).putInt(maxSize);
         buffer.put(b);
         return b.array();
     }
@@ -42,15 +43,14 @@ record ConnectRequest(PerfTest test, int qpIndex, int qpCount, AtomicOp atomicOp
             throw new ToolFailure("client speaks perf protocol version " + version + ", this server " + VERSION);
         }
         final int test = b.get();
-        final int qpIndex = b.get() & 0xFF;
-        final int qpCount = b.get() & 0xFF;
-        final int atomic = b.getShort();
-        b.getShort();
+        final int atomic = b.get();
+        b.get();
+        final int qpIndex = b.getInt();
+        final int qpCount = b.getInt();
         final int txDepth = b.getInt();
         final int maxSize = b.getInt();
-        b.getInt();
         if (test < 0 || test >= PerfTest.values().length || atomic < 0 || atomic >= AtomicOp.values().length ||
-            qpCount < 1 || qpCount > PerfConfig.MAX_QPS || qpIndex >= qpCount ||
+            qpCount < 1 || qpCount > PerfConfig.MAX_QPS || qpIndex < 0 || qpIndex >= qpCount ||
             txDepth < 1 || txDepth > PerfConfig.MAX_TX_DEPTH || maxSize < 1 || maxSize > PerfTest.MAX_SIZE)
         {
             throw new ToolFailure("connection request carries parameters out of range");

@@ -11,8 +11,9 @@ import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The perf protocol's side channel, in band on QP #0: a message is an RDMA WRITE WITH IMMEDIATE from this side's
- * outbox into the peer's inbox. The immediate consumes one of the peer's receives, so the peer learns of it from a
- * receive completion (opcode RECV_RDMA_WITH_IMM), which never mixes up with the SENDs of send tests.
+ * outbox into the peer's inbox (both in the endpoints' control areas, outside every QP's region). The immediate
+ * consumes one of the peer's receives, so the peer learns of it from a receive completion (opcode RECV_RDMA_WITH_IMM),
+ * which never mixes up with the SENDs of send tests.
  */
 final class ControlChannel
 {
@@ -25,17 +26,22 @@ final class ControlChannel
     private final ControlMessage in;
     private final ControlMessage out;
     private final IbvSendWr wr = new IbvSendWr(1);
+    private final long outboxAddr;
+    private final int lkey;
     private final IdleStrategy idle = new BackoffIdleStrategy(100, 20, 1_000, 200_000);
     private boolean pending;
 
-    ControlChannel(final QpLink link, final Completions sendCq, final Completions recvCq, final Watchdog watchdog)
+    ControlChannel(final PerfEndpoint endpoint, final Watchdog watchdog)
     {
-        this.link = link;
-        this.sendCq = sendCq;
-        this.recvCq = recvCq;
+        this.link = endpoint.links.getFirst();
+        this.sendCq = endpoint.sendCq;
+        this.recvCq = endpoint.recvCq;
         this.watchdog = watchdog;
-        this.in = new ControlMessage(link.buffer, BufferLayout.INBOX);
-        this.out = new ControlMessage(link.buffer, BufferLayout.OUTBOX);
+        final BufferLayout layout = endpoint.layout;
+        this.in = new ControlMessage(endpoint.buffer, BufferLayout.INBOX, layout.messageBytes());
+        this.out = new ControlMessage(endpoint.buffer, layout.outbox(), layout.messageBytes());
+        this.outboxAddr = endpoint.mr.addr() + layout.outbox();
+        this.lkey = endpoint.mr.lkey();
     }
 
     /** The outbox, cleared, to fill before {@link #send}. */
@@ -53,9 +59,9 @@ final class ControlChannel
         wr.opcode = IbvWrOpcode.RDMA_WRITE_WITH_IMM;
         wr.sendFlags = IbvSendFlags.SIGNALED;
         wr.immData = IMM_TAG | type;
-        wr.remoteAddr = link.remoteAddr(BufferLayout.INBOX);
+        wr.remoteAddr = link.remote.addr() + BufferLayout.INBOX;
         wr.rkey = link.rkey();
-        wr.sge(link.addr(BufferLayout.OUTBOX), BufferLayout.MESSAGE_BYTES, link.lkey());
+        wr.sge(outboxAddr, out.bytes(), lkey);
         link.qp.postSend(wr);
         watchdog.reset();
         idle.reset();

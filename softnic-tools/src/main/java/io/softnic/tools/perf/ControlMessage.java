@@ -5,9 +5,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A control message of the perf protocol, read and written in place in a control page (the inbox the peer writes,
- * the outbox this side sends from). The client drives: START a round (size, iterations or duration), DONE with what
- * it did and measured; the server answers READY and RESULT (its checks and measurements); FINISH ends the session.
+ * A control message of the perf protocol, read and written in place in the endpoint's control area (the inbox the
+ * peer writes, the outbox this side sends from). The client drives: START a round (size, iterations or duration), DONE
+ * with what it did and measured; the server answers READY and RESULT (its checks and measurements); FINISH ends the
+ * session. A message is a fixed part of {@link #FIXED_BYTES} followed by one 64-bit count per QP (the requests the
+ * client issued on it in the round), so its length follows the number of QPs ({@link #bytesFor}).
  */
 final class ControlMessage
 {
@@ -20,8 +22,10 @@ final class ControlMessage
     static final int STATUS_OK = 0;
     static final int STATUS_FAILED = 1;
 
-    static final int MAX_QPS = 64;
+    /** QPs a session may have: WrIds keeps 14 bits for the QP index. */
+    static final int MAX_QPS = 16384;
     static final int STATS = 8;
+    static final int FIXED_BYTES = 2048;
 
     private static final long TYPE = 0;
     private static final long ROUND = 4;
@@ -31,23 +35,31 @@ final class ControlMessage
     private static final long DURATION = 24;
     private static final long WARM_UP = 28;
     private static final long STATS_AT = 64;
-    private static final long QP_OPS_AT = STATS_AT + STATS * 8;
-    private static final long DETAIL_LENGTH = QP_OPS_AT + MAX_QPS * 8;
+    private static final long DETAIL_LENGTH = STATS_AT + STATS * 8;
     private static final long DETAIL_AT = DETAIL_LENGTH + 4;
-    private static final int DETAIL_MAX = (int)(BufferLayout.MESSAGE_BYTES - DETAIL_AT);
+    private static final int DETAIL_MAX = (int)(FIXED_BYTES - DETAIL_AT);
+    private static final long QP_OPS_AT = FIXED_BYTES;
 
     private final MemorySegment segment;
     private final long offset;
+    private final int bytes;
 
-    ControlMessage(final MemorySegment segment, final long offset)
+    ControlMessage(final MemorySegment segment, final long offset, final int bytes)
     {
         this.segment = segment;
         this.offset = offset;
+        this.bytes = bytes;
+    }
+
+    /** The length of a message of a session with {@code qps} QPs: the fixed part and a count per QP. */
+    static int bytesFor(final int qps)
+    {
+        return FIXED_BYTES + 8 * qps;
     }
 
     ControlMessage clear()
     {
-        segment.asSlice(offset, BufferLayout.MESSAGE_BYTES).fill((byte)0);
+        segment.asSlice(offset, bytes).fill((byte)0);
         return this;
     }
 
@@ -135,13 +147,29 @@ final class ControlMessage
 
     long qpOps(final int qp)
     {
+        checkQp(qp);
         return segment.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + QP_OPS_AT + 8L * qp);
     }
 
     ControlMessage qpOps(final int qp, final long v)
     {
+        checkQp(qp);
         segment.set(ValueLayout.JAVA_LONG_UNALIGNED, offset + QP_OPS_AT + 8L * qp, v);
         return this;
+    }
+
+    private void checkQp(final int qp)
+    {
+        if (qp < 0 || QP_OPS_AT + 8L * qp + 8 > bytes)
+        {
+            throw new IndexOutOfBoundsException("QP #" + qp + " has no count in a message of " + bytes + " bytes");
+        }
+    }
+
+    /** Bytes of this message: what goes over the wire. */
+    int bytes()
+    {
+        return bytes;
     }
 
     String detail()

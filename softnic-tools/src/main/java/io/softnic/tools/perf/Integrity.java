@@ -77,14 +77,14 @@ final class Integrity
 
     private void clear(final MemorySegment b)
     {
-        b.asSlice(BufferLayout.DATA, layout.dataLength()).fill((byte)0);
+        b.asSlice(0, layout.dataLength()).fill((byte)0);
     }
 
     private void fillIf(final boolean source, final MemorySegment b, final long seed)
     {
         if (source)
         {
-            Pattern.fill(b, BufferLayout.DATA, layout.dataLength(), seed, 0);
+            Pattern.fill(b, 0, layout.dataLength(), seed, 0);
         }
     }
 

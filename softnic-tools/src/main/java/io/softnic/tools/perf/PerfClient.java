@@ -2,6 +2,7 @@ package io.softnic.tools.perf;
 
 import io.softnic.cm.CmException;
 import io.softnic.cm.CmParams;
+import io.softnic.engine.cm.ConnectionManager;
 import io.softnic.tools.ToolFailure;
 import io.softnic.verbs.EventDispatcher;
 import io.softnic.verbs.IbvContext;
@@ -21,6 +22,8 @@ import java.util.List;
 public final class PerfClient
 {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** The server sets up all its QPs before it answers the first request: time for that, per QP. */
+    private static final Duration SETUP_PER_QP = Duration.ofMillis(1);
 
     private final IbvContext ibv;
     private final PerfConfig config;
@@ -31,6 +34,7 @@ public final class PerfClient
     private final List<BandwidthResult> bandwidth = new ArrayList<>();
     private final List<LatencyResult> latency = new ArrayList<>();
     private final List<RoundCost> costs = new ArrayList<>();
+    private ConnectionManager cm;
 
     public PerfClient(final IbvContext ibv, final PerfConfig config, final String server, final PrintStream out,
         final boolean printBanner, final SessionAbort abort)
@@ -41,6 +45,16 @@ public final class PerfClient
         this.out = out;
         this.printBanner = printBanner;
         this.abort = abort;
+    }
+
+    /**
+     * The connection manager of the engine behind this client's verbs context, when it runs in this process: QPs
+     * then connect and disconnect pipelined (see {@link QpConnector}) instead of one at a time through RdmaCm.
+     */
+    public PerfClient connectionManager(final ConnectionManager manager)
+    {
+        this.cm = manager;
+        return this;
     }
 
     public List<BandwidthResult> bandwidthResults()
@@ -62,23 +76,28 @@ public final class PerfClient
     public void run()
     {
         final Watchdog watchdog = new Watchdog("client", "server", abort);
+        final QpConnector connector = QpConnector.of(ibv, cm);
+        final long t0 = System.nanoTime();
         try (PerfEndpoint ep = new PerfEndpoint(ibv, config.test(), true, config.qps(), config.txDepth(),
             config.maxSize(), config.cq()))
         {
-            connect(ep);
+            final long t1 = System.nanoTime();
+            connect(ep, connector);
+            final long t2 = System.nanoTime();
+            final String setup = String.format("%d QP%s connected in %d ms (CM %s); resources %d ms; ACK timeout %s",
+                config.qps(), config.qps() == 1 ? "" : "s", (t2 - t1) / 1_000_000, connector.describe(),
+                (t1 - t0) / 1_000_000, PerfReport.ackTimeout(config.ackTimeout()));
             watchdog.watch(ep.links);
             if (printBanner)
             {
                 PerfReport.banner(out, config.test(), ibv.deviceName(), config.qps(), config.txDepth(),
                     config.cqMod(config.sizes().getFirst()), ep.links.getFirst().connection.peer().mtu(),
-                    config.atomicOp(), config.cq());
+                    config.atomicOp(), config.cq(), setup);
                 PerfReport.addresses(out, ep.links, ibv.queryDevice().gidIpv4());
             }
             runRounds(ep, watchdog);
-            for (final QpLink link : ep.links)
-            {
-                link.connection.disconnect();
-            }
+            connector.disconnect(ep.links, PerfConnection.DISCONNECT_TIMEOUT.plus(SETUP_PER_QP.multipliedBy(
+                config.qps() / 2)));
         }
     }
 
@@ -127,7 +146,7 @@ public final class PerfClient
         {
             final PerfTest test = config.test();
             this.ep = ep;
-            this.control = new ControlChannel(ep.links.getFirst(), ep.sendCq, ep.recvCq, watchdog);
+            this.control = new ControlChannel(ep, watchdog);
             this.integrity = new Integrity(test, ep.layout, true);
             this.bw = test.isBandwidth() ? new BandwidthEngine(ep, config, watchdog) : null;
             this.lat = test.isBandwidth() ? null : new LatencyEngine();
@@ -261,22 +280,26 @@ public final class PerfClient
         }
     }
 
-    private void connect(final PerfEndpoint ep)
+    private void connect(final PerfEndpoint ep, final QpConnector connector)
     {
+        final RemoteBuffer mine = new RemoteBuffer(ep.mr.addr(), ep.mr.rkey(), ep.mr.length());
+        try
+        {
+            connector.connect(ep.links, server, config.cmPort(), link ->
+            {
+                final ConnectRequest request = new ConnectRequest(config.test(), link.index, config.qps(),
+                    config.atomicOp(), config.txDepth(), config.maxSize(), mine);
+                final CmParams defaults = CmParams.defaults();
+                return defaults.withMtu(config.mtu()).withPrivateData(request.encode())
+                    .withRetry(defaults.retryCount(), defaults.rnrRetryCount(), config.ackTimeout());
+            }, CONNECT_TIMEOUT.plus(SETUP_PER_QP.multipliedBy(config.qps())), CONNECT_TIMEOUT);
+        }
+        catch (final CmException ex)
+        {
+            throw new ToolFailure(connectFailure(ex), ex);
+        }
         for (final QpLink link : ep.links)
         {
-            final ConnectRequest request = new ConnectRequest(config.test(), link.index, config.qps(),
-                config.atomicOp(), config.txDepth(), config.maxSize(),
-                new RemoteBuffer(link.mr.addr(), link.mr.rkey(), link.mr.length()));
-            final CmParams params = CmParams.defaults().withMtu(config.mtu()).withPrivateData(request.encode());
-            try
-            {
-                link.connection = ibv.cm().connect(link.qp, server, config.cmPort(), params, CONNECT_TIMEOUT);
-            }
-            catch (final CmException ex)
-            {
-                throw new ToolFailure(connectFailure(ex), ex);
-            }
             link.remote = RemoteBuffer.decode(link.connection.peer().privateData(), "the server");
             link.remote.requireAtLeast(ep.layout.length(), "the server's");
         }

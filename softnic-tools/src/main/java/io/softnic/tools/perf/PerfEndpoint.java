@@ -18,10 +18,11 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * One side's verbs resources for a perf session: a PD, one send CQ and one receive CQ shared by the QPs, and per QP
- * a registered buffer laid out by {@link BufferLayout}. QPs are created in RESET and moved to INIT here, so receives
- * are posted before the connection manager takes them to RTS (no SEND of the peer can find the queue empty). In
- * event mode each CQ gets a completion channel of its own and the interrupt moderation asked for.
+ * One side's verbs resources for a perf session: a PD, one send CQ and one receive CQ shared by the QPs, and one
+ * registered buffer laid out by {@link BufferLayout}: a control area, then a region per QP (one MR for every QP). QPs
+ * are created in RESET and moved to INIT here, so receives are posted before the connection manager takes them to RTS
+ * (no SEND of the peer can find the queue empty). In event mode each CQ gets a completion channel of its own and the
+ * interrupt moderation asked for.
  */
 final class PerfEndpoint implements AutoCloseable
 {
@@ -34,6 +35,11 @@ final class PerfEndpoint implements AutoCloseable
     final Completions sendCq;
     final Completions recvCq;
     final List<QpLink> links;
+    /** The links by index, for loops over every QP. */
+    final QpLink[] linkArray;
+    /** The whole registered buffer and its memory region (control area and every QP's region). */
+    final MemorySegment buffer;
+    final IbvMr mr;
     private final IbvPd pd;
     private final List<IbvCq> cqs = new ArrayList<>();
     private final List<IbvCompChannel> channels = new ArrayList<>();
@@ -51,15 +57,19 @@ final class PerfEndpoint implements AutoCloseable
         this.layout = new BufferLayout(test, qps, txDepth, maxSize);
         this.pd = ibv.allocPd();
         final List<QpLink> made = new ArrayList<>();
+        IbvMr registered = null;
         try
         {
             final boolean dataReceives = test.receivesData(client);
-            final int rxDepth = dataReceives ? test.dataRxDepth() : CONTROL_RECEIVES;
-            final int sendWr = test.isBandwidth() ? txDepth + 2 : Math.max(txDepth, 4) + 4;
-            final IbvCq scq = createCq(qps * (sendWr + 2) + 16, options);
-            final IbvCq rcq = createCq(qps * (rxDepth + 2) + 16, options);
+            final int rxDepth = dataReceives ? layout.rxDepth() : CONTROL_RECEIVES;
+            final int sendWr = sendWr(test, client, txDepth);
+            final IbvCq scq = createCq(sendCqe(test, client, qps, txDepth), options);
+            final IbvCq rcq = createCq(dataReceives ? qps * (rxDepth + 2) + 16 : CONTROL_RECEIVES + 16, options);
             this.sendCq = new Completions("send", scq, 64);
             this.recvCq = new Completions("receive", rcq, 64);
+            this.buffer = ibv.allocateBuffer(layout.length());
+            registered = pd.regMr(buffer, ACCESS);
+            this.mr = registered;
             for (int q = 0; q < qps; q++)
             {
                 made.add(createLink(q, scq, rcq, sendWr, dataReceives, rxDepth));
@@ -68,10 +78,34 @@ final class PerfEndpoint implements AutoCloseable
         catch (final RuntimeException ex)
         {
             made.forEach(PerfEndpoint::closeLink);
+            if (registered != null)
+            {
+                quietly(registered::close);
+            }
             closeRest();
             throw ex;
         }
         this.links = Collections.unmodifiableList(made);
+        this.linkArray = made.toArray(new QpLink[0]);
+    }
+
+    /**
+     * Send queue depth: the client of a bandwidth test keeps TX depth requests in flight per QP (and a control
+     * message on QP #0); the server of one sends only control messages; latency tests a few.
+     */
+    static int sendWr(final PerfTest test, final boolean client, final int txDepth)
+    {
+        if (test.isBandwidth())
+        {
+            return client ? txDepth + 2 : 4;
+        }
+        return Math.max(txDepth, 4) + 4;
+    }
+
+    /** Entries of the send CQ: room for every request a side may have outstanding on all its QPs. */
+    static int sendCqe(final PerfTest test, final boolean client, final int qps, final int txDepth)
+    {
+        return (int)Math.min(Integer.MAX_VALUE, (long)qps * (sendWr(test, client, txDepth) + 2) + 16);
     }
 
     private IbvCq createCq(final int size, final CqOptions options)
@@ -100,8 +134,8 @@ final class PerfEndpoint implements AutoCloseable
     private QpLink createLink(final int q, final IbvCq scq, final IbvCq rcq, final int sendWr,
         final boolean dataReceives, final int rxDepth)
     {
-        final MemorySegment buffer = ibv.allocateBuffer(layout.length());
-        final IbvMr mr = pd.regMr(buffer, ACCESS);
+        final long base = layout.regionOffset(q);
+        final MemorySegment region = buffer.asSlice(base, layout.dataLength());
         final IbvQpInitAttr init = new IbvQpInitAttr();
         init.sendCq = scq;
         init.recvCq = rcq;
@@ -110,16 +144,7 @@ final class PerfEndpoint implements AutoCloseable
         init.cap.maxSendSge = 1;
         init.cap.maxRecvSge = 1;
         init.cap.maxInlineData = 0;
-        final IbvQp qp;
-        try
-        {
-            qp = pd.createQp(init);
-        }
-        catch (final RuntimeException ex)
-        {
-            mr.close();
-            throw ex;
-        }
+        final IbvQp qp = pd.createQp(init);
         try
         {
             final IbvQpAttr attr = new IbvQpAttr().state(IbvQpState.INIT);
@@ -130,7 +155,7 @@ final class PerfEndpoint implements AutoCloseable
             final ReceiveRing ring;
             if (dataReceives)
             {
-                ring = new ReceiveRing(qp, q, mr.addr() + layout.recvOffset(0), layout.recvStride(),
+                ring = new ReceiveRing(qp, q, mr.addr() + base + layout.recvOffset(0), layout.recvStride(),
                     layout.recvSlots(), (int)layout.recvStride(), mr.lkey());
                 ring.post(rxDepth);
             }
@@ -142,12 +167,11 @@ final class PerfEndpoint implements AutoCloseable
                     ring.post(rxDepth);
                 }
             }
-            return new QpLink(q, qp, buffer, mr, ring, new QpRound(layout.recvSlots()));
+            return new QpLink(q, qp, region, mr, base, ring, new QpRound(layout.recvSlots()));
         }
         catch (final RuntimeException ex)
         {
             qp.close();
-            mr.close();
             throw ex;
         }
     }
@@ -158,6 +182,10 @@ final class PerfEndpoint implements AutoCloseable
         if (links != null)
         {
             links.forEach(PerfEndpoint::closeLink);
+        }
+        if (mr != null)
+        {
+            quietly(mr::close);
         }
         closeRest();
     }
@@ -178,7 +206,6 @@ final class PerfEndpoint implements AutoCloseable
     private static void closeLink(final QpLink link)
     {
         quietly(link.qp::close);
-        quietly(link.mr::close);
     }
 
     private static void quietly(final Runnable r)

@@ -73,6 +73,14 @@ public final class PerfReport
     static void banner(final PrintStream out, final PerfTest test, final String device, final int qps,
         final int txDepth, final int cqMod, final int mtu, final AtomicOp atomicOp, final CqOptions cq)
     {
+        banner(out, test, device, qps, txDepth, cqMod, mtu, atomicOp, cq, null);
+    }
+
+    /** ... and, when not null, a line saying how long the setup took (resources, connecting the QPs). */
+    static void banner(final PrintStream out, final PerfTest test, final String device, final int qps,
+        final int txDepth, final int cqMod, final int mtu, final AtomicOp atomicOp, final CqOptions cq,
+        final String setup)
+    {
         out.println(RESULT_LINE);
         out.println("                    " + test.title());
         out.printf(" Dual-port       : OFF          Device         : %s%n", device);
@@ -101,25 +109,45 @@ public final class PerfReport
         out.println(" Max inline data : 0[B]");
         out.println(" rdma_cm QPs     : ON");
         out.println(" Data ex. method : rdma_cm");
+        if (setup != null)
+        {
+            out.println(" Setup           : " + setup);
+        }
         out.println(RESULT_LINE);
     }
 
-    /** perftest's local and remote address lines, one pair per QP. */
+    /** QPs whose addresses are printed; more are summed up in one line. */
+    static final int ADDRESSES_SHOWN = 64;
+
+    /** perftest's local and remote address lines, one pair per QP (the first {@link #ADDRESSES_SHOWN}). */
     static void addresses(final PrintStream out, final List<QpLink> links, final int localIpv4)
     {
         final IbvQpAttr attr = new IbvQpAttr();
-        for (final QpLink link : links)
+        for (final QpLink link : links.subList(0, Math.min(links.size(), ADDRESSES_SHOWN)))
         {
             link.qp.query(attr);
             out.printf(" local address: LID 0000 QPN 0x%04x PSN 0x%06x RKey 0x%06x VAddr 0x%014x%n",
-                link.qp.qpNum(), attr.sqPsn, link.mr.rkey(), link.mr.addr());
+                link.qp.qpNum(), attr.sqPsn, link.mr.rkey(), link.addr(0));
             out.println(" GID: " + gid(localIpv4));
             out.printf(" remote address: LID 0000 QPN 0x%04x PSN 0x%06x RKey 0x%06x VAddr 0x%014x%n",
                 link.connection.peer().remoteQpn(), link.connection.peer().remoteStartingPsn(), link.rkey(),
-                link.remote.addr());
+                link.remoteAddr(0));
             out.println(" GID: " + gid(link.connection.peer().remoteIpv4()));
         }
+        if (links.size() > ADDRESSES_SHOWN)
+        {
+            out.printf(" ... and %d more QPs (QPN 0x%04x to 0x%04x)%n", links.size() - ADDRESSES_SHOWN,
+                links.get(ADDRESSES_SHOWN).qp.qpNum(), links.getLast().qp.qpNum());
+        }
         out.println(RESULT_LINE);
+    }
+
+    /** An IB local ACK timeout code and what it stands for (4.096 us * 2^code). */
+    static String ackTimeout(final int code)
+    {
+        final double ms = 4.096e-3 * (1L << code);
+        return ms >= 1000 ? String.format(Locale.ROOT, "%d (%.1f s)", code, ms / 1000) :
+            String.format(Locale.ROOT, "%d (%.0f ms)", code, ms);
     }
 
     /** A v4-mapped GID as perftest prints it. */

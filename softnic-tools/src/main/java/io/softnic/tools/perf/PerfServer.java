@@ -3,11 +3,13 @@ package io.softnic.tools.perf;
 import io.softnic.cm.CmParams;
 import io.softnic.cm.CmState;
 import io.softnic.cm.RdmaCm;
+import io.softnic.engine.cm.ConnectionManager;
 import io.softnic.tools.ToolFailure;
 import io.softnic.verbs.IbvContext;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,6 +35,7 @@ public final class PerfServer implements AutoCloseable
     private final SessionAbort abort;
     private LongSupplier peerActivity;
     private CqOptions cqOptions = CqOptions.POLLING;
+    private ConnectionManager cm;
     private RdmaCm.Listener listener;
 
     public PerfServer(final IbvContext ibv, final PerfTest test, final int cmPort, final int mtu,
@@ -62,6 +65,16 @@ public final class PerfServer implements AutoCloseable
         return this;
     }
 
+    /**
+     * The connection manager of the engine behind this server's verbs context, when it runs in this process: what is
+     * still connected at the end is then disconnected pipelined (see {@link QpConnector}).
+     */
+    public PerfServer connectionManager(final ConnectionManager manager)
+    {
+        this.cm = manager;
+        return this;
+    }
+
     public void listen()
     {
         listener = ibv.cm().listen(cmPort);
@@ -81,29 +94,37 @@ public final class PerfServer implements AutoCloseable
             out.flush();
         }
         final RdmaCm.Request first = awaitFirstRequest();
-        final ConnectRequest request = admit(first, 0, null);
+        final ConnectRequest request = admit(first, null);
         final Watchdog watchdog = new Watchdog("server", "client", abort, peerActivity);
+        final long t0 = System.nanoTime();
         try (PerfEndpoint ep = new PerfEndpoint(ibv, test, false, request.qpCount(), request.txDepth(),
             request.maxSize(), cqOptions))
         {
-            accept(first, request, ep);
-            for (int q = 1; q < request.qpCount(); q++)
+            final long t1 = System.nanoTime();
+            final int qps = request.qpCount();
+            final BitSet accepted = new BitSet(qps);
+            accept(first, request, ep, accepted);
+            for (int q = 1; q < qps; q++)
             {
+                // pipelined clients have several requests in flight: they may come in any order
                 final RdmaCm.Request next = listener.getRequest(NEXT_QP_TIMEOUT);
                 if (next == null)
                 {
-                    throw new ToolFailure("the client connected QP #" + (q - 1) + " of " + request.qpCount() +
-                        " and then no more");
+                    throw new ToolFailure("the client connected " + q + " of " + qps + " QPs and then no more (" +
+                        "QP #" + accepted.nextClearBit(0) + " missing)");
                 }
-                accept(next, admit(next, q, request), ep);
+                accept(next, admit(next, request), ep, accepted);
             }
+            final long t2 = System.nanoTime();
+            final String setup = String.format("%d QP%s accepted in %d ms; resources %d ms", qps, qps == 1 ? "" : "s",
+                (t2 - t1) / 1_000_000, (t1 - t0) / 1_000_000);
             closeListener();
             watchdog.watch(ep.links);
             if (printBanner)
             {
                 PerfReport.banner(out, test, ibv.deviceName(), request.qpCount(), request.txDepth(),
                     cqOptions.cqMod() > 0 ? cqOptions.cqMod() : PerfConfig.cqMod(request.txDepth(), request.maxSize()),
-                    ep.links.getFirst().connection.peer().mtu(), request.atomicOp(), cqOptions);
+                    ep.links.getFirst().connection.peer().mtu(), request.atomicOp(), cqOptions, setup);
                 PerfReport.addresses(out, ep.links, ibv.queryDevice().gidIpv4());
             }
             out.println(PerfReport.header(test, reportGbits));
@@ -116,7 +137,7 @@ public final class PerfServer implements AutoCloseable
     /** The rounds over connected QPs, until the client's FINISH. */
     void serveRounds(final PerfEndpoint ep, final ConnectRequest request, final Watchdog watchdog)
     {
-        final ControlChannel control = new ControlChannel(ep.links.getFirst(), ep.sendCq, ep.recvCq, watchdog);
+        final ControlChannel control = new ControlChannel(ep, watchdog);
         final Integrity integrity = new Integrity(test, ep.layout, false);
         final SendSink sink = test == PerfTest.SEND_BW ? new SendSink(ep, control, watchdog) : null;
         final LatencyEngine lat = test.isPingPong() ? new LatencyEngine() : null;
@@ -234,7 +255,7 @@ public final class PerfServer implements AutoCloseable
     }
 
     /** Decodes and checks a request; refuses it (REJ) when it is not for this server's test. */
-    private ConnectRequest admit(final RdmaCm.Request r, final int index, final ConnectRequest first)
+    private ConnectRequest admit(final RdmaCm.Request r, final ConnectRequest first)
     {
         final ConnectRequest request;
         try
@@ -245,8 +266,9 @@ public final class PerfServer implements AutoCloseable
                 throw new ToolFailure("the client asked for " + request.test().testName() + ", this server runs " +
                     test.testName());
             }
-            if (request.qpIndex() != index || first != null && (request.qpCount() != first.qpCount() ||
-                request.maxSize() != first.maxSize() || request.txDepth() != first.txDepth()))
+            if (first == null ? request.qpIndex() != 0 : request.qpCount() != first.qpCount() ||
+                request.maxSize() != first.maxSize() || request.txDepth() != first.txDepth() ||
+                request.atomicOp() != first.atomicOp())
             {
                 throw new ToolFailure("the client's connection request for QP #" + request.qpIndex() +
                     " does not match its first one");
@@ -260,19 +282,31 @@ public final class PerfServer implements AutoCloseable
         return request;
     }
 
-    private void accept(final RdmaCm.Request r, final ConnectRequest request, final PerfEndpoint ep)
+    private void accept(final RdmaCm.Request r, final ConnectRequest request, final PerfEndpoint ep,
+        final BitSet accepted)
     {
-        final QpLink link = ep.links.get(request.qpIndex());
+        final int q = request.qpIndex();
+        if (accepted.get(q))
+        {
+            r.reject(REJECT_CONSUMER);
+            throw new ToolFailure("the client asked to connect QP #" + q + " twice");
+        }
+        final QpLink link = ep.links.get(q);
         link.remote = request.buffer();
         link.remote.requireAtLeast(ep.layout.length(), "the client's");
-        final RemoteBuffer mine = new RemoteBuffer(link.mr.addr(), link.mr.rkey(), link.mr.length());
-        link.connection = r.accept(link.qp, CmParams.defaults().withMtu(mtu).withPrivateData(mine.encode()));
+        final RemoteBuffer mine = new RemoteBuffer(ep.mr.addr(), ep.mr.rkey(), ep.mr.length());
+        link.connection = PerfConnection.of(r.accept(link.qp,
+            CmParams.defaults().withMtu(mtu).withPrivateData(mine.encode())));
+        accepted.set(q);
     }
 
-    /** The client disconnects after FINISH; give it a moment, then disconnect whatever is left. */
+    /**
+     * The client disconnects after FINISH; give it a moment (more with many QPs), then disconnect whatever is left,
+     * pipelined where this process runs the engine.
+     */
     private void awaitDisconnect(final PerfEndpoint ep)
     {
-        final long deadline = System.nanoTime() + 2_000_000_000L;
+        final long deadline = System.nanoTime() + 2_000_000_000L + ep.links.size() * 500_000L;
         for (final QpLink link : ep.links)
         {
             while (link.connection.state() == CmState.ESTABLISHED && System.nanoTime() < deadline)
@@ -289,11 +323,8 @@ public final class PerfServer implements AutoCloseable
                     return;
                 }
             }
-            if (link.connection.state() == CmState.ESTABLISHED)
-            {
-                link.connection.disconnect();
-            }
         }
+        QpConnector.of(ibv, cm).disconnect(ep.links, PerfConnection.DISCONNECT_TIMEOUT);
     }
 
     private void closeListener()

@@ -1,5 +1,6 @@
 package io.softnic.tools.perf;
 
+import io.softnic.engine.cm.ConnectionManager;
 import io.softnic.tools.ToolFailure;
 import io.softnic.verbs.IbvContext;
 
@@ -21,10 +22,21 @@ public final class PerfSession
     public static PerfClient loopback(final IbvContext serverIbv, final String serverAddress,
         final IbvContext clientIbv, final PerfConfig config, final PrintStream out, final boolean printBanner)
     {
+        return loopback(serverIbv, null, serverAddress, clientIbv, null, config, out, printBanner);
+    }
+
+    /**
+     * With the connection managers of the two engines (both in this process; null: connect through RdmaCm one QP at
+     * a time): QPs connect and disconnect pipelined.
+     */
+    public static PerfClient loopback(final IbvContext serverIbv, final ConnectionManager serverCm,
+        final String serverAddress, final IbvContext clientIbv, final ConnectionManager clientCm,
+        final PerfConfig config, final PrintStream out, final boolean printBanner)
+    {
         final SessionAbort abort = new SessionAbort();
         final PerfServer server = new PerfServer(serverIbv, config.test(), config.cmPort(), config.mtu(),
             config.reportGbits(), new PrintStream(OutputStream.nullOutputStream()), false, abort)
-            .cqOptions(config.cq());
+            .cqOptions(config.cq()).connectionManager(serverCm);
         server.listen();
         final Thread serverThread = Thread.ofPlatform().name("softnic-perf-server").daemon().start(() ->
         {
@@ -37,7 +49,8 @@ public final class PerfSession
                 abort.fail("server", t);
             }
         });
-        final PerfClient client = new PerfClient(clientIbv, config, serverAddress, out, printBanner, abort);
+        final PerfClient client = new PerfClient(clientIbv, config, serverAddress, out, printBanner, abort)
+            .connectionManager(clientCm);
         try
         {
             client.run();

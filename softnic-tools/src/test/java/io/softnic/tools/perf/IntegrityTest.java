@@ -20,8 +20,8 @@ class IntegrityTest
 
     private QpLink link(final BufferLayout layout)
     {
-        final MemorySegment buffer = arena.allocate(layout.length(), 4096);
-        return new QpLink(0, null, buffer, null, null, new QpRound(layout.recvSlots()));
+        final MemorySegment buffer = arena.allocate(layout.dataLength(), 4096);
+        return new QpLink(0, null, buffer, null, 0, null, new QpRound(layout.recvSlots()));
     }
 
     /** The checks of one side of {@code test}, with {@code link} prepared for a round of {@code size}-byte messages. */
