@@ -134,7 +134,7 @@ public final class SoftnicEngine implements AutoCloseable
         this.tx = new TxPipeline(control.scheduler(), sink, 16, ctx.txBatch(), ctx.clock(), control.timers(),
             control.turns(), ctx.busBytesPerCycle(), control::qp, control::housekeeping, counters);
         this.rx = new RxPipeline(ports, loopback, rxBuffers, ctx.udpPort(), control::qp, control.scheduler(), cm,
-            counters, new FaultInjector(ctx.faults()));
+            counters, new FaultInjector(ctx.faults()), control.flows()::prioritized);
 
         // TX before RX: the ACKs a receive produces leave with the next cycle's requests in one system call, and
         // an INVOKER application sees received data before those ACKs are sent

@@ -4,6 +4,8 @@ import io.softnic.engine.bus.BusFlow;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.verbs.IbvContext;
 import io.softnic.verbs.IbvFlow;
+import io.softnic.verbs.IbvQp;
+import io.softnic.verbs.IbvRecvWr;
 import io.softnic.verbs.IbvSendFlags;
 import io.softnic.verbs.IbvSendWr;
 import io.softnic.verbs.IbvWc;
@@ -95,6 +97,70 @@ class BusFlowArbitrationTest
             assertEquals(MARK, link.b.buffer().get(ValueLayout.JAVA_LONG, SMALL_AT));
             QpKit.assertNoEngineErrors(pair);
             return new FirstBurst(landed, bulkLanded);
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void theReceiverTakesAHigherClassFirstFromABurstThatHoldsBoth()
+    {
+        assertEquals(List.of(2L, 1L), receiveOrder(true, "127.0.0.75", "127.0.0.76"),
+            "the small SEND (class 0) completes before the bulk WRITE (class 1) that arrived ahead of it");
+        assertEquals(List.of(1L, 2L), receiveOrder(false, "127.0.0.77", "127.0.0.78"),
+            "without classes: arrival order");
+    }
+
+    /**
+     * A 32 KiB WRITE_WITH_IMM leaves the sender in one duty cycle, an 8-byte SEND in the next, so both wait in the
+     * receiver's socket in that order when it runs; its two QPs complete into one CQ. Returns the receive
+     * completions' wrIds in order.
+     */
+    private static List<Long> receiveOrder(final boolean classes, final String addressA, final String addressB)
+    {
+        final EngineContext ea = RcPair.engine("rx-a", addressA, ThreadingMode.INVOKER).flowArbitration(false)
+            .busBytesPerCycle(4 << 20);
+        final EngineContext eb = RcPair.engine("rx-b", addressB, ThreadingMode.INVOKER);
+        try (RcPair pair = new RcPair(ea, eb))
+        {
+            final IbvQp aBulk = QpKit.createQp(pair.a.pd, pair.a.sendCq, pair.a.recvCq, init -> { });
+            final IbvQp aSmall = QpKit.createQp(pair.a.pd, pair.a.sendCq, pair.a.recvCq, init -> { });
+            final IbvQp bBulk = QpKit.createQp(pair.b.pd, pair.b.sendCq, pair.b.recvCq, init -> { });
+            final IbvQp bSmall = QpKit.createQp(pair.b.pd, pair.b.sendCq, pair.b.recvCq, init -> { });
+            QpKit.connect(aBulk, pair.b.ipv4(), bBulk.qpNum(), 1, 1, attr -> { });
+            QpKit.connect(bBulk, pair.a.ipv4(), aBulk.qpNum(), 1, 1, attr -> { });
+            QpKit.connect(aSmall, pair.b.ipv4(), bSmall.qpNum(), 1, 1, attr -> { });
+            QpKit.connect(bSmall, pair.a.ipv4(), aSmall.qpNum(), 1, 1, attr -> { });
+            if (classes)
+            {
+                bSmall.flow(pair.b.ctx.createFlow("small", 0, 1));
+                bBulk.flow(pair.b.ctx.createFlow("bulk", 1, 1));
+            }
+            final IbvRecvWr rwr = new IbvRecvWr();
+            rwr.wrId = 1;
+            rwr.sge(pair.b.mr.addr(), 16, pair.b.mr.lkey());
+            bBulk.postRecv(rwr);
+            rwr.wrId = 2;
+            rwr.sge(pair.b.mr.addr() + 64, 16, pair.b.mr.lkey());
+            bSmall.postRecv(rwr);
+            final IbvSendWr wr = new IbvSendWr();
+            wr.opcode = IbvWrOpcode.RDMA_WRITE_WITH_IMM;
+            wr.sendFlags = IbvSendFlags.SIGNALED;
+            wr.remoteAddr = pair.b.mr.addr() + BULK / 2;
+            wr.rkey = pair.b.mr.rkey();
+            wr.sge(pair.a.mr.addr(), 32 * 1024, pair.a.mr.lkey()); // 32 packets: one receive batch holds all, GRO or not
+            aBulk.postSend(wr);
+            pair.a.engine.drive(); // one sender cycle: all of the bulk WRITE
+            wr.reset();
+            wr.opcode = IbvWrOpcode.SEND;
+            wr.sendFlags = IbvSendFlags.SIGNALED;
+            wr.sge(pair.a.mr.addr(), 8, pair.a.mr.lkey());
+            aSmall.postSend(wr);
+            pair.a.engine.drive(); // the next one: the small SEND, behind it in the receiver's socket
+            final List<IbvWc> received = pair.b.await(pair.b.recvCq, 2, Duration.ofSeconds(20));
+            assertEquals(2, received.size(), pair.b.engine.counters().snapshot().toString());
+            assertEquals(IbvWcStatus.SUCCESS, received.get(0).status);
+            assertEquals(IbvWcStatus.SUCCESS, received.get(1).status);
+            return List.of(received.get(0).wrId, received.get(1).wrId);
         }
     }
 

@@ -22,6 +22,7 @@ public final class FlowTable
     private final int[] counterBase;
     private final Map<String, BusFlow> byName = new HashMap<>();
     private int count;
+    private volatile boolean prioritized;
 
     public FlowTable(final int maxFlows, final int classes, final EngineCounters counters)
     {
@@ -84,6 +85,7 @@ public final class FlowTable
         flows[id] = flow;
         byName.put(key, flow);
         count++;
+        prioritized |= priorityClass > 0;
         return flow;
     }
 
@@ -102,6 +104,12 @@ public final class FlowTable
     public int capacity()
     {
         return flows.length;
+    }
+
+    /** Whether some flow has a class other than 0 (then the RX pipeline takes bursts class by class). Any thread. */
+    public boolean prioritized()
+    {
+        return prioritized;
     }
 
     /** TX thread, after {@link FlowTurns#publish}: each flow's statistics into its counters. */

@@ -1,11 +1,13 @@
 package io.softnic.engine.pipeline;
 
+import io.softnic.engine.bus.BusFlow;
 import io.softnic.engine.counters.EngineCounters;
 import io.softnic.engine.fault.FaultInjector;
 import io.softnic.engine.port.ReceivedDatagrams;
 import io.softnic.engine.port.UdpPort;
 import io.softnic.engine.rc.QueuePair;
 import io.softnic.engine.sched.Scheduler;
+import io.softnic.wire.Bth;
 import io.softnic.wire.Icrc;
 import io.softnic.wire.Opcode;
 import io.softnic.wire.PacketView;
@@ -28,6 +30,8 @@ public final class RxPipeline implements Agent
     private static final int DEFAULT_PKEY = 0xFFFF;
     /** Engine-internal packets handled per duty cycle at most. */
     private static final int LOOPBACK_BURST = 256;
+    /** Packets of a burst that can wait for their class's turn; any more are taken at once. */
+    private static final int DEFERRED = 4096;
 
     private final UdpPort[] ports;
     private final LocalLoopback loopback;
@@ -42,6 +46,13 @@ public final class RxPipeline implements Agent
     private final PacketView view = new PacketView();
     private final Icrc icrc = new Icrc();
     private int heldLength = -1;
+    /** Whether any flow has a class other than 0: only then are bursts taken class by class. */
+    private final java.util.function.BooleanSupplier prioritized;
+    // packets of classes above 0, deferred within one port's burst
+    private final int[] deferredDatagram = new int[DEFERRED];
+    private final long[] deferredOffset = new long[DEFERRED];
+    private final int[] deferredLength = new int[DEFERRED];
+    private final byte[] deferredClass = new byte[DEFERRED];
     private UdpPort heldPort;
     private int heldSourceIpv4;
     private int heldSourcePort;
@@ -59,8 +70,10 @@ public final class RxPipeline implements Agent
         final Scheduler scheduler,
         final MadHandler madHandler,
         final EngineCounters counters,
-        final FaultInjector faults)
+        final FaultInjector faults,
+        final java.util.function.BooleanSupplier prioritized)
     {
+        this.prioritized = prioritized;
         this.ports = ports;
         this.loopback = loopback;
         this.spare = buffers.spare();
@@ -82,9 +95,16 @@ public final class RxPipeline implements Agent
             if (n > 0)
             {
                 final ReceivedDatagrams burst = port.received();
-                for (int i = 0; i < n; i++)
+                if (prioritized.getAsBoolean())
                 {
-                    work += deliver(burst, i, port);
+                    work += deliverByClass(burst, n, port);
+                }
+                else
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        work += deliver(burst, i, port);
+                    }
                 }
             }
         }
@@ -95,6 +115,76 @@ public final class RxPipeline implements Agent
             work++;
         }
         return work;
+    }
+
+    /**
+     * The receive side of the bus's flow classes (seed 3): while some flow has a class other than 0, a burst's
+     * packets are taken class by class - every packet of class 0 first, in arrival order, then class 1 and so on - so
+     * a latency-sensitive flow's packet that arrived behind a bulk flow's burst is placed and answered before it.
+     * Order within a QP is kept (a QP is in one flow). Packets too short to name a QP go with class 0; the checks
+     * they then fail are the same.
+     */
+    private int deliverByClass(final ReceivedDatagrams burst, final int n, final UdpPort port)
+    {
+        int count = 0;
+        int highest = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (burst.truncated(i))
+            {
+                counters.increment(EngineCounters.MALFORMED_DROPPED);
+                continue;
+            }
+            final MemorySegment buffer = burst.buffer(i);
+            final int length = burst.length(i);
+            final int segment = burst.gsoSize(i) <= 0 || length <= burst.gsoSize(i) ? length : burst.gsoSize(i);
+            for (int offset = 0; offset < length; offset += segment)
+            {
+                final int cls = classOf(buffer, offset, Math.min(segment, length - offset));
+                if (cls == 0 || count == deferredDatagram.length) // no room to defer: its order, never the packet
+                {
+                    accept(buffer, offset, Math.min(segment, length - offset), port, burst.sourceIpv4(i),
+                        burst.sourcePort(i));
+                }
+                else
+                {
+                    deferredDatagram[count] = i;
+                    deferredOffset[count] = offset;
+                    deferredLength[count] = Math.min(segment, length - offset);
+                    deferredClass[count] = (byte)cls;
+                    count++;
+                    highest = Math.max(highest, cls);
+                }
+            }
+        }
+        for (int cls = 1; cls <= highest; cls++)
+        {
+            for (int k = 0; k < count; k++)
+            {
+                if (deferredClass[k] == cls)
+                {
+                    final int i = deferredDatagram[k];
+                    accept(burst.buffer(i), deferredOffset[k], deferredLength[k], port, burst.sourceIpv4(i),
+                        burst.sourcePort(i));
+                }
+            }
+        }
+        return n + count;
+    }
+
+    /** The priority class of the flow of the QP a packet names; 0 when it names none (yet to be checked). */
+    private int classOf(final MemorySegment packet, final long offset, final int length)
+    {
+        if (length < Bth.LENGTH)
+        {
+            return 0;
+        }
+        final int qpn = (packet.get(ValueLayout.JAVA_BYTE, offset + Bth.DEST_QP_OFFSET) & 0xFF) << 16 |
+            (packet.get(ValueLayout.JAVA_BYTE, offset + Bth.DEST_QP_OFFSET + 1) & 0xFF) << 8 |
+            packet.get(ValueLayout.JAVA_BYTE, offset + Bth.DEST_QP_OFFSET + 2) & 0xFF;
+        final QueuePair qp = qpLookup.apply(qpn);
+        final BusFlow flow = qp == null ? null : qp.flow();
+        return flow == null ? 0 : flow.priorityClass();
     }
 
     /** Hands on datagram {@code i} of a burst, cutting a GRO super-datagram back into its datagrams. */

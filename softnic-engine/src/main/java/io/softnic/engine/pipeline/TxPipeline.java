@@ -93,16 +93,16 @@ public final class TxPipeline implements Agent, TransportTimers.Service
             {
                 batches++;
                 work++;
-                queueTurn(qp, now);
+                queueTurn(qp, clock.nanoTime());
             }
-            final int qpn = turns.grant(now);
+            final int qpn = turns.grant(clock.nanoTime()); // the turn's wait runs to now, not the cycle's start
             if (qpn == FlowTurns.NONE)
             {
                 break;
             }
             qp = qpLookup.apply(qpn);
             final int used = qp == null ? 0 : serve(qp, turns.grantedBytes());
-            if (!turns.served(qp, used, qp != null && more, now))
+            if (!turns.served(qp, used, qp != null && more, clock.nanoTime()))
             {
                 counters.increment(EngineCounters.BUS_TURNS_REFUSED);
                 scheduler.schedule(qp); // its flow's queue is full: back-pressure on that flow, a turn next cycle
