@@ -182,6 +182,20 @@ public final class PerfCommand implements Callable<Integer>
         description = "With -e: adaptive interrupt moderation (profiles picked by the completion rate, as Linux DIM).")
     boolean adaptive;
 
+    @Option(names = "--context-cache", paramLabel = "N",
+        description = "Lines of each engine's QP context cache (seed 4; the engine's default 1024). Below the QP " +
+            "count, contexts are loaded from their tables as QPs take turns.")
+    Integer contextCache;
+
+    @Option(names = "--lookahead", paramLabel = "W",
+        description = "Work requests each engine's scheduler looks ahead through to run a QP's requests under one " +
+            "context load (seed 4; default 256; 1: strict doorbell order).")
+    Integer lookahead;
+
+    @Option(names = "--flows", paramLabel = "on|off",
+        description = "Per-flow queues on each engine's bus (seed 3; on, the default) or one FIFO (off).")
+    String flows;
+
     @Override
     public Integer call()
     {
@@ -197,14 +211,14 @@ public final class PerfCommand implements Callable<Integer>
             final String client = addresses.size() > 1 ? addresses.get(1) : LOOPBACK_CLIENT;
             final String serverAddr = addresses.getFirst();
             try (LocalEngine s = LocalEngine.launch("perf-server-" + id, threading, idle, portIo,
-                    List.of(serverAddr), ctx -> limits(ctx, config.test(), config.qps(), config.txDepth()));
+                    List.of(serverAddr), ctx -> device(limits(ctx, config.test(), config.qps(), config.txDepth())));
                  LocalEngine c = LocalEngine.launch("perf-client-" + id, threading, idle, portIo, List.of(client),
-                     ctx -> limits(ctx, config.test(), config.qps(), config.txDepth())))
+                     ctx -> device(limits(ctx, config.test(), config.qps(), config.txDepth()))))
             {
                 try
                 {
                     PerfSession.loopback(s.ibv(), s.connectionManager(), s.address(), c.ibv(), c.connectionManager(),
-                        config, cli.out(), true);
+                        config, cli.out(), true, new ContextReport(List.of(c, s), List.of("client", "server")));
                 }
                 catch (final RuntimeException ex)
                 {
@@ -227,6 +241,7 @@ public final class PerfCommand implements Callable<Integer>
                 {
                     serverLimits(ctx);
                 }
+                device(ctx);
             }))
         {
             try
@@ -234,7 +249,8 @@ public final class PerfCommand implements Callable<Integer>
                 if (client)
                 {
                     new PerfClient(engine.ibv(), config, serverAddress, cli.out(), true, null)
-                        .connectionManager(engine.connectionManager()).run();
+                        .connectionManager(engine.connectionManager())
+                        .observer(new ContextReport(List.of(engine), List.of("client"))).run();
                 }
                 else
                 {
@@ -261,10 +277,29 @@ public final class PerfCommand implements Callable<Integer>
      * engine's defaults): QPs (the engine's doorbell ring follows them) and CQ entries (a send CQ has room for every
      * request of every QP; send_bw's receive CQ for every posted receive). perf registers one MR per side.
      */
-    static void limits(final EngineContext ctx, final PerfTest test, final int qps, final int txDepth)
+    static EngineContext limits(final EngineContext ctx, final PerfTest test, final int qps, final int txDepth)
     {
         ctx.maxQps(Math.max(ctx.maxQps(), qps + 16));
         ctx.maxCqe((int)Math.max(ctx.maxCqe(), PerfConfig.cqEntries(test, qps, txDepth)));
+        return ctx;
+    }
+
+    /** The device settings perf's flags ask of its own engines: context cache, look-ahead, flows. */
+    private EngineContext device(final EngineContext ctx)
+    {
+        if (contextCache != null)
+        {
+            ctx.contextCacheSize(contextCache);
+        }
+        if (lookahead != null)
+        {
+            ctx.lookaheadWindow(lookahead);
+        }
+        if (flows != null)
+        {
+            ctx.flowArbitration(flows.equals("on"));
+        }
+        return ctx;
     }
 
     /** A server's engine: it learns the QPs and depths from the client, so it takes the most a client may ask for. */
@@ -350,7 +385,8 @@ public final class PerfCommand implements Callable<Integer>
         {
             throw usage("SERVER_ADDR must be an IPv4 address like 127.0.0.2, not '" + serverAddress + "'");
         }
-        for (final String flag : List.of("--port", "--threading", "--idle", "--port-io"))
+        for (final String flag : List.of("--port", "--threading", "--idle", "--port-io", "--context-cache",
+            "--lookahead", "--flows"))
         {
             if (spec.commandLine().getParseResult().hasMatchedOption(flag))
             {
@@ -431,6 +467,18 @@ public final class PerfCommand implements Callable<Integer>
         if (iters != null && duration != null)
         {
             throw usage("-n and -D exclude each other");
+        }
+        if (contextCache != null && (contextCache < 1 || contextCache > (1 << 20)))
+        {
+            throw usage("--context-cache must be between 1 and " + (1 << 20) + " lines, not " + contextCache);
+        }
+        if (lookahead != null && (lookahead < 1 || lookahead > (1 << 22)))
+        {
+            throw usage("--lookahead must be between 1 and " + (1 << 22) + " work requests, not " + lookahead);
+        }
+        if (flows != null && !flows.equals("on") && !flows.equals("off"))
+        {
+            throw usage("--flows takes on or off, not '" + flows + "'");
         }
         if (iters != null && (iters < 1 || iters > 1_000_000_000L))
         {

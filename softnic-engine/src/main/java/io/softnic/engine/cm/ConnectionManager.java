@@ -97,6 +97,7 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
     private static final int WORK_BATCH = 64;
     /** How often the agent looks at the connections' timers (retries are hundreds of milliseconds apart). */
     private static final long SCAN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final long SCAN_NANOS_PER_CONNECTION = 5_000;
     private static final long REARM_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_U8 = 255;
     private static final long CA_GUID_PREFIX = 0x5346_4E43_0000_0000L;
@@ -264,7 +265,10 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
             final long now = clock.nanoTime();
             if (now - nextScan >= 0)
             {
-                nextScan = now + SCAN_INTERVAL_NANOS;
+                // every 5 ms, or less often with many connections: about 200k connection visits a second at most,
+                // so thousands of established connections cost the engine little (a timeout fires up to 80 ms
+                // late with 16k connections, against 200 ms response timeouts)
+                nextScan = now + Math.max(SCAN_INTERVAL_NANOS, byLocalCommId.size() * SCAN_NANOS_PER_CONNECTION);
                 work += scanTimers(now);
             }
             return work;

@@ -84,7 +84,10 @@ public final class ControlPlane
     private int mrCount;
     private CmControl cm;
     /** Live QPs as a compact array, replaced on create and destroy, for migrating them off a failed port. */
-    private volatile QueuePair[] liveQps = new QueuePair[0];
+    private QueuePair[] liveQps = new QueuePair[0];
+    private boolean liveQpsStale;
+    /** QP table slots in use: a free one is found without walking the table. */
+    private final BitSet usedQpSlots = new BitSet();
     private int lastAdminSequence;
 
     public ControlPlane(
@@ -104,7 +107,7 @@ public final class ControlPlane
         this.mrGenerations = new byte[ctx.maxMrs()];
         final int doorbellCapacity = doorbellCapacity(ctx.maxQps(), ctx.doorbellEntriesPerQp());
         this.doorbell = new DoorbellRing(arena.allocate(DoorbellRing.bytesFor(doorbellCapacity), 64), doorbellCapacity);
-        this.scheduler = new Scheduler(ctx.maxQps(), ctx.lookaheadWindow(), doorbell, this::qp, () -> liveQps,
+        this.scheduler = new Scheduler(ctx.maxQps(), ctx.lookaheadWindow(), doorbell, this::qp, this::liveQps,
             counters);
         this.contexts = new ContextCache(ConnectionContext.RECORD_SIZE, ctx.contextCacheSize(), bus);
         this.contextTable = new ContextTable("engine", ctx.maxQps());
@@ -218,18 +221,27 @@ public final class ControlPlane
         return index >= 0 && index < qps.length() ? qps.get(index) : null;
     }
 
-    private void publishLiveQps()
+    /**
+     * Every live QP, for the rare passes over all of them (a port failing, a doorbell ring that overflowed): rebuilt
+     * on demand after QPs came or went, so that creating and destroying a QP does not cost a walk of all of them.
+     */
+    public synchronized QueuePair[] liveQps()
     {
-        final java.util.ArrayList<QueuePair> live = new java.util.ArrayList<>(qpCount);
-        for (int i = 0, n = qps.length(); i < n; i++)
+        if (liveQpsStale)
         {
-            final QueuePair qp = qps.get(i);
-            if (qp != null)
+            final java.util.ArrayList<QueuePair> live = new java.util.ArrayList<>(qpCount);
+            for (int i = usedQpSlots.nextSetBit(0); i >= 0; i = usedQpSlots.nextSetBit(i + 1))
             {
-                live.add(qp);
+                final QueuePair qp = qps.get(i);
+                if (qp != null)
+                {
+                    live.add(qp);
+                }
             }
+            liveQps = live.toArray(new QueuePair[0]);
+            liveQpsStale = false;
         }
-        liveQps = live.toArray(new QueuePair[0]);
+        return liveQps;
     }
 
     public IbvDeviceAttr queryDevice()
@@ -514,7 +526,8 @@ public final class ControlPlane
         granted.maxSendSge = Math.max(1, cap.maxSendSge);
         granted.maxRecvSge = Math.max(1, cap.maxRecvSge);
         granted.maxInlineData = Math.min(ctx.maxInlineData(), sendStride - SendWqe.HEADER_LENGTH);
-        if (!hasFree(qps))
+        final int slot = usedQpSlots.nextClearBit(0);
+        if (slot >= qps.length())
         {
             throw new VerbsException("out of QPs");
         }
@@ -536,29 +549,21 @@ public final class ControlPlane
             contextTable.free(context);
             throw ex;
         }
-        for (int i = 0; i < qps.length(); i++)
+        final int qpn = QPN_BASE + slot;
+        final QueuePair qp = new QueuePair(qpn, pdn, sendCq, recvCq, sqSigAll,
+            new HostRing(sendRing, sendStride, sendCapacity), new HostRing(recvRing, recvStride, recvCapacity),
+            granted.maxSendSge, granted.maxRecvSge, granted.maxInlineData, context, contextTable, transport);
+        if (cqSet != null)
         {
-            if (qps.get(i) == null)
-            {
-                final int qpn = QPN_BASE + i;
-                final QueuePair qp = new QueuePair(qpn, pdn, sendCq, recvCq, sqSigAll,
-                    new HostRing(sendRing, sendStride, sendCapacity), new HostRing(recvRing, recvStride, recvCapacity),
-                    granted.maxSendSge, granted.maxRecvSge, granted.maxInlineData, context, contextTable,
-                    transport);
-                if (cqSet != null)
-                {
-                    qp.spreadCompletions(cqSet, ctx.numCompVectors(), recvPolicy);
-                }
-                bindCqs(qp, true);
-                qps.set(i, qp);
-                qpCount++;
-                publishLiveQps();
-                return new DeviceControl.QpResources(qpn, sendRing, sendCapacity, sendStride, recvRing, recvCapacity,
-                    recvStride, granted);
-            }
+            qp.spreadCompletions(cqSet, ctx.numCompVectors(), recvPolicy);
         }
-        contextTable.free(context);
-        throw new VerbsException("out of QPs");
+        bindCqs(qp, true);
+        usedQpSlots.set(slot);
+        qps.set(slot, qp);
+        qpCount++;
+        liveQpsStale = true;
+        return new DeviceControl.QpResources(qpn, sendRing, sendCapacity, sendStride, recvRing, recvCapacity,
+            recvStride, granted);
     }
 
     /**
@@ -567,19 +572,15 @@ public final class ControlPlane
      */
     private void bindCqs(final QueuePair qp, final boolean bind)
     {
-        for (int i = 0; i < cqs.length(); i++)
+        for (final CompletionQueue cq : qp.completionQueues())
         {
-            final CompletionQueue cq = cqs.get(i);
-            if (cq != null && qp.usesCq(cq))
+            if (bind)
             {
-                if (bind)
-                {
-                    cq.bind(qp.qpn());
-                }
-                else
-                {
-                    cq.unbind(qp.qpn());
-                }
+                cq.bind(qp.qpn());
+            }
+            else
+            {
+                cq.unbind(qp.qpn());
             }
         }
     }
@@ -817,7 +818,7 @@ public final class ControlPlane
     private int migrateOff(final int index)
     {
         int migrated = 0;
-        for (final QueuePair qp : liveQps)
+        for (final QueuePair qp : liveQps())
         {
             synchronized (qp)
             {
@@ -1036,8 +1037,9 @@ public final class ControlPlane
         turns.retire(qp);
         bindCqs(qp, false);
         qps.set(qpn - QPN_BASE, null);
+        usedQpSlots.clear(qpn - QPN_BASE);
         qpCount--;
-        publishLiveQps();
+        liveQpsStale = true;
     }
 
     /** The device as a verbs context sees it when the application runs in the engine's own process. */

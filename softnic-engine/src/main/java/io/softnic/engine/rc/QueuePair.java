@@ -331,6 +331,28 @@ public final class QueuePair implements FlowTurns.Member
         }
     }
 
+    /** Every CQ this QP's completions can go to, each once. */
+    public java.util.List<CompletionQueue> completionQueues()
+    {
+        final java.util.List<CompletionQueue> all = new java.util.ArrayList<>(2);
+        all.add(sendCq);
+        if (recvCq != sendCq)
+        {
+            all.add(recvCq);
+        }
+        if (cqSet != null)
+        {
+            for (final CompletionQueue cq : cqSet)
+            {
+                if (!all.contains(cq))
+                {
+                    all.add(cq);
+                }
+            }
+        }
+        return all;
+    }
+
     /** True if any completion of this QP can go to {@code cq}. */
     public boolean usesCq(final CompletionQueue cq)
     {

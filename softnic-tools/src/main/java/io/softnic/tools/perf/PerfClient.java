@@ -34,6 +34,7 @@ public final class PerfClient
     private final List<BandwidthResult> bandwidth = new ArrayList<>();
     private final List<LatencyResult> latency = new ArrayList<>();
     private final List<RoundCost> costs = new ArrayList<>();
+    private RoundObserver observer = RoundObserver.NONE;
     private ConnectionManager cm;
 
     public PerfClient(final IbvContext ibv, final PerfConfig config, final String server, final PrintStream out,
@@ -54,6 +55,13 @@ public final class PerfClient
     public PerfClient connectionManager(final ConnectionManager manager)
     {
         this.cm = manager;
+        return this;
+    }
+
+    /** Told of each measured round, and asked to report after the client's tables. */
+    public PerfClient observer(final RoundObserver observer)
+    {
+        this.observer = observer;
         return this;
     }
 
@@ -130,6 +138,7 @@ public final class PerfClient
             }
             out.println(PerfReport.RESULT_LINE);
         }
+        observer.report(out);
     }
 
     /** What the client keeps across rounds, and one round: START, run, check, DONE, RESULT, the row. */
@@ -170,11 +179,19 @@ public final class PerfClient
             final long completions0 = completions();
             final long interrupts0 = interrupts();
             final long events0 = ep.sendCq.eventsTaken() + ep.recvCq.eventsTaken();
+            if (!warmUp)
+            {
+                observer.started(size);
+            }
             final long wall0 = System.nanoTime();
             final long cpu0 = ProcessCpu.nanos();
             if (bw != null)
             {
                 final BandwidthResult r = bw.run(size, iters, durationNanos);
+                if (!warmUp)
+                {
+                    observer.finished(size);
+                }
                 cost(size, ep.links.stream().mapToLong(l -> l.round.ops).sum(), cpu0, wall0, completions0,
                     interrupts0, events0, warmUp);
                 done = control.out();
@@ -190,6 +207,10 @@ public final class PerfClient
             {
                 op.prepare(size);
                 final long n = lat.run(op, true, iters, durationNanos);
+                if (!warmUp)
+                {
+                    observer.finished(size);
+                }
                 cost(size, n, cpu0, wall0, completions0, interrupts0, events0, warmUp);
                 ep.links.getFirst().round.ops = n;
                 final LatencyResult r = lat.result(size, n, test.rttFactor());

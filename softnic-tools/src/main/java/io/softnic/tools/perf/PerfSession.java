@@ -33,6 +33,15 @@ public final class PerfSession
         final String serverAddress, final IbvContext clientIbv, final ConnectionManager clientCm,
         final PerfConfig config, final PrintStream out, final boolean printBanner)
     {
+        return loopback(serverIbv, serverCm, serverAddress, clientIbv, clientCm, config, out, printBanner,
+            RoundObserver.NONE);
+    }
+
+    /** ... with an observer of the client's measured rounds. */
+    public static PerfClient loopback(final IbvContext serverIbv, final ConnectionManager serverCm,
+        final String serverAddress, final IbvContext clientIbv, final ConnectionManager clientCm,
+        final PerfConfig config, final PrintStream out, final boolean printBanner, final RoundObserver observer)
+    {
         final SessionAbort abort = new SessionAbort();
         final PerfServer server = new PerfServer(serverIbv, config.test(), config.cmPort(), config.mtu(),
             config.reportGbits(), new PrintStream(OutputStream.nullOutputStream()), false, abort)
@@ -50,7 +59,7 @@ public final class PerfSession
             }
         });
         final PerfClient client = new PerfClient(clientIbv, config, serverAddress, out, printBanner, abort)
-            .connectionManager(clientCm);
+            .connectionManager(clientCm).observer(observer);
         try
         {
             client.run();
