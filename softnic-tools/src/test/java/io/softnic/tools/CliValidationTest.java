@@ -34,6 +34,10 @@ class CliValidationTest
         perf write_bw -p 70000 --loopback             | -p must be a port between 1 and 65535
         perf write_bw 300.1.2.3                       | SERVER_ADDR must be an IPv4 address
         perf write_bw localhost                       | SERVER_ADDR must be an IPv4 address
+        perf write_bw --context-cache 0 --loopback    | --context-cache must be between 1 and 1048576 lines, not 0
+        perf write_bw --lookahead 0 --loopback        | --lookahead must be between 1 and 4194304 work requests, not 0
+        perf write_bw --flows maybe --loopback        | --flows takes on or off, not 'maybe'
+        perf write_bw --vnic a --lookahead 4          | --lookahead configures an engine of perf's own
         perf write_bw --port 127.0.0 127.0.0.2        | --port must be an IPv4 address
         perf write_bw --port 127.0.0.2 127.0.0.2      | the client's --port must differ from SERVER_ADDR
         perf write_bw --loopback 127.0.0.2            | --loopback runs both sides in this process

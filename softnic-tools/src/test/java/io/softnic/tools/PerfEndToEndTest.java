@@ -42,6 +42,40 @@ class PerfEndToEndTest
 
     @Test
     @Timeout(60)
+    void lookaheadAndASmallContextCacheAreReportedPerRound()
+    {
+        // 16 QPs posting round robin, 4 cache lines: with W = 1 every request loads a context on the client
+        final CliRun off = CliRun.of("perf", "write_bw", "--loopback", "-s", "64", "-q", "16", "-t", "4", "-n", "200",
+            "--context-cache", "4", "--lookahead", "1", "--flows", "off", "--port", "127.0.0.239", "--port",
+            "127.0.0.240", "-p", "18607");
+        assertEquals(0, off.exitCode(), off::toString);
+        final double[] w1 = contextRow(off, "client");
+        assertEquals(3200, w1[0], off::toString); // work requests of the round
+        assertTrue(w1[1] >= 1.0, "loads per work request at W = 1: " + w1[1]);
+        assertEquals(1.0, w1[2], 1e-9, "one request per batch at W = 1");
+        final CliRun on = CliRun.of("perf", "write_bw", "--loopback", "-s", "64", "-q", "16", "-t", "4", "-n", "200",
+            "--context-cache", "4", "--lookahead", "4096", "--port", "127.0.0.239", "--port", "127.0.0.240", "-p",
+            "18607");
+        assertEquals(0, on.exitCode(), on::toString);
+        final double[] wide = contextRow(on, "client");
+        assertEquals(3200, wide[0], on::toString);
+        assertTrue(wide[1] < w1[1], "look-ahead loads fewer contexts: " + wide[1] + " vs " + w1[1]);
+        assertTrue(wide[2] > 1.0, "requests per batch with look-ahead: " + wide[2]);
+        assertTrue(contextRow(on, "server")[0] == 3200, on::toString);
+    }
+
+    /** The context row of {@code side}: work requests, loads per work request, work requests per batch (0: -). */
+    private static double[] contextRow(final CliRun run, final String side)
+    {
+        final String row = run.out().lines().filter(l -> l.matches(" 64 +" + side + " .*")).findFirst()
+            .orElseThrow(() -> new AssertionError("no context row for " + side + ": " + run));
+        final String[] f = row.trim().split("\\s+");
+        return new double[] {Double.parseDouble(f[4]), Double.parseDouble(f[6]),
+            f[8].equals("-") ? 0 : Double.parseDouble(f[8])};
+    }
+
+    @Test
+    @Timeout(60)
     void writeBandwidthSleepingOnEventsReportsCompletionsPerInterruptAndCpuPerOperation()
     {
         final CliRun run = CliRun.of("perf", "write_bw", "--loopback", "-s", "64", "-n", "3000", "-e",
