@@ -66,6 +66,14 @@ class TenantFlowTest
                 assertThrows(VerbsException.class, () -> a.createFlow("rpc", 0, 5000), "weight out of range");
                 final IbvFlow bRpc = b.createFlow("rpc", 1, 1);
                 assertNotEquals(rpc.id(), bRpc.id(), "b's rpc is b's own flow");
+                final VerbsException heavy = assertThrows(VerbsException.class, () -> b.createFlow("hog", 0, 17));
+                assertTrue(heavy.getMessage().contains("at most 16"), heavy.getMessage());
+                for (int i = 1; i < 8; i++)
+                {
+                    b.createFlow("f" + i, 1, 1);
+                }
+                final VerbsException many = assertThrows(VerbsException.class, () -> b.createFlow("f8", 1, 1));
+                assertTrue(many.getMessage().contains("limit 8"), many.getMessage());
 
                 final IbvPd pd = a.allocPd();
                 final IbvCq cq = a.createCq(64, 0);
@@ -139,6 +147,15 @@ class TenantFlowTest
                     bytes = daemon.engine().counters().snapshot().getOrDefault(counter, -1L);
                 }
                 assertTrue(bytes >= 4096, counter + " = " + bytes);
+            }
+            // the tenants detached: their flows went with them, so b's next tenant starts with none
+            try (IbvContext b = Softnic.attach(dir, "b"))
+            {
+                b.createFlow("rpc", 3, 2); // b's old "rpc" (class 1) would refuse another class
+                for (int i = 1; i < 8; i++)
+                {
+                    b.createFlow("g" + i, 1, 1);
+                }
             }
         }
     }

@@ -46,6 +46,7 @@ public final class FlowTurns
     private final int fifo;
     /** QPs destroyed (a control operation, so a node per destroy is fine); the TX thread frees their flows. */
     private final ConcurrentLinkedQueue<Member> retired = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<BusFlow> retiredFlows = new ConcurrentLinkedQueue<>();
     private final BusFlow[] named;
     private int grantedFlow = NONE;
     private int grantedBytes;
@@ -94,7 +95,8 @@ public final class FlowTurns
         {
             return true;
         }
-        if (!arbiter.offer(flowOf(m), m.memberId(), offered, nowNanos))
+        final int flow = flowOf(m);
+        if (flow == FlowArbiter.NONE || !arbiter.offer(flow, m.memberId(), offered, nowNanos))
         {
             return false;
         }
@@ -160,10 +162,30 @@ public final class FlowTurns
         retired.offer(m);
     }
 
-    /** TX thread: frees the flows of retired QPs; returns how many. */
+    /** Any thread: a named flow was removed (its owner detached, its QPs gone); its queue goes on the TX thread. */
+    public void retire(final BusFlow flow)
+    {
+        retiredFlows.offer(flow);
+    }
+
+    /** TX thread: frees the flows of retired QPs and removed named flows; returns how many. */
     public int reclaim()
     {
         int n = 0;
+        BusFlow f;
+        while ((f = retiredFlows.poll()) != null)
+        {
+            if (f.arbiterFlow != BusFlow.NO_ARBITER_FLOW)
+            {
+                arbiter.removeFlow(f.arbiterFlow);
+                f.arbiterFlow = BusFlow.NO_ARBITER_FLOW;
+            }
+            if (named[f.id()] == f)
+            {
+                named[f.id()] = null;
+            }
+            n++;
+        }
         Member m;
         while ((m = retired.poll()) != null)
         {
@@ -204,7 +226,12 @@ public final class FlowTurns
         {
             if (f.arbiterFlow == BusFlow.NO_ARBITER_FLOW)
             {
-                f.arbiterFlow = arbiter.addFlow(f.priorityClass(), f.weight());
+                final int added = arbiter.addFlow(f.priorityClass(), f.weight());
+                if (added == FlowArbiter.NONE)
+                {
+                    return FlowArbiter.NONE; // every flow id in use: refused, tried again later
+                }
+                f.arbiterFlow = added;
                 named[f.id()] = f;
             }
             return f.arbiterFlow;
@@ -213,6 +240,10 @@ public final class FlowTurns
         if (own == BusFlow.NO_ARBITER_FLOW)
         {
             own = arbiter.addFlow(0, 1);
+            if (own == FlowArbiter.NONE)
+            {
+                return FlowArbiter.NONE;
+            }
             m.ownFlow(own);
         }
         return own;

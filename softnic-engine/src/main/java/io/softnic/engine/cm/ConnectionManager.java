@@ -823,21 +823,29 @@ public final class ConnectionManager implements Agent, CmControl, MadHandler
                 work++;
                 continue;
             }
-            if (c.state == CmState.REP_SENT && ownsQp(c) && QpTransitions.receivedSince(c.qp, c.remoteStartingPsn))
+            try
             {
-                establishPassive(c); // the first packet from the peer stands for the RTU (IBTA 12.6.5)
-                work++;
-                continue;
+                if (c.state == CmState.REP_SENT && ownsQp(c) &&
+                    QpTransitions.receivedSince(c.qp, c.remoteStartingPsn))
+                {
+                    establishPassive(c); // the first packet from the peer stands for the RTU (IBTA 12.6.5)
+                    work++;
+                    continue;
+                }
+                if (c.due(now))
+                {
+                    onTimeout(c, now);
+                    work++;
+                }
+                else if (needsRearm(c, now))
+                {
+                    rearm(c, now);
+                    work++;
+                }
             }
-            if (c.due(now))
+            catch (final VerbsException ex)
             {
-                onTimeout(c, now);
-                work++;
-            }
-            else if (needsRearm(c, now))
-            {
-                rearm(c, now);
-                work++;
+                lastError = "connection " + c.localCommId + ": " + ex.getMessage(); // its QP went meanwhile
             }
         }
         return work;

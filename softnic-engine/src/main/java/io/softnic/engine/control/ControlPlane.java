@@ -108,7 +108,7 @@ public final class ControlPlane
         final int doorbellCapacity = doorbellCapacity(ctx.maxQps(), ctx.doorbellEntriesPerQp());
         this.doorbell = new DoorbellRing(arena.allocate(DoorbellRing.bytesFor(doorbellCapacity), 64), doorbellCapacity);
         this.scheduler = new Scheduler(ctx.maxQps(), ctx.lookaheadWindow(), doorbell, this::qp, this::liveQps,
-            counters);
+            ctx.clock(), counters);
         this.contexts = new ContextCache(ConnectionContext.RECORD_SIZE, ctx.contextCacheSize(), bus);
         this.contextTable = new ContextTable("engine", ctx.maxQps());
         this.timers = new TransportTimers(ctx.maxQps(), ctx.clock().nanoTime());
@@ -269,7 +269,7 @@ public final class ControlPlane
         for (int i = 0; i < qps.length(); i++)
         {
             final QueuePair qp = qps.get(i);
-            if (qp != null && qp.read(QueuePair::pdn) == pdn)
+            if (qp != null && qp.owningPd() == pdn)
             {
                 throw new VerbsException("PD " + pdn + " still has QP " + qp.qpn() + " (EBUSY)");
             }
@@ -822,6 +822,10 @@ public final class ControlPlane
         {
             synchronized (qp)
             {
+                if (qp.destroyed())
+                {
+                    continue; // destroyed since the list was made
+                }
                 qp.acquireContext();
                 try
                 {
@@ -920,6 +924,15 @@ public final class ControlPlane
     public FlowTable flows()
     {
         return flows;
+    }
+
+    /** Removes every named flow of {@code owner} (its tenant detached, its QPs destroyed first). */
+    public void deleteFlows(final int owner)
+    {
+        for (final BusFlow f : flows.removeOwner(owner))
+        {
+            turns.retire(f);
+        }
     }
 
     /** The bus's per-flow turn queues, which the TX pipeline serves. */

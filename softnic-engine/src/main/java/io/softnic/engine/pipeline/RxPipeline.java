@@ -53,6 +53,8 @@ public final class RxPipeline implements Agent
     private final long[] deferredOffset = new long[DEFERRED];
     private final int[] deferredLength = new int[DEFERRED];
     private final byte[] deferredClass = new byte[DEFERRED];
+    private int deferred;
+    private int highest;
     private UdpPort heldPort;
     private int heldSourceIpv4;
     private int heldSourcePort;
@@ -121,13 +123,15 @@ public final class RxPipeline implements Agent
      * The receive side of the bus's flow classes (seed 3): while some flow has a class other than 0, a burst's
      * packets are taken class by class - every packet of class 0 first, in arrival order, then class 1 and so on - so
      * a latency-sensitive flow's packet that arrived behind a bulk flow's burst is placed and answered before it.
-     * Order within a QP is kept (a QP is in one flow). Packets too short to name a QP go with class 0; the checks
-     * they then fail are the same.
+     * Order within a QP is kept (a QP is in one flow, and a full deferral buffer is emptied before it takes more).
+     * Packets too short to name a QP go with class 0; the checks they then fail are the same. (A QP moved to another
+     * flow in the middle of a burst may see that burst's packets reordered: its own loss, resent by go-back-N.)
      */
     private int deliverByClass(final ReceivedDatagrams burst, final int n, final UdpPort port)
     {
-        int count = 0;
-        int highest = 0;
+        deferred = 0;
+        highest = 0;
+        int taken = 0;
         for (int i = 0; i < n; i++)
         {
             if (burst.truncated(i))
@@ -141,22 +145,31 @@ public final class RxPipeline implements Agent
             for (int offset = 0; offset < length; offset += segment)
             {
                 final int cls = classOf(buffer, offset, Math.min(segment, length - offset));
-                if (cls == 0 || count == deferredDatagram.length) // no room to defer: its order, never the packet
+                if (cls == 0)
                 {
                     accept(buffer, offset, Math.min(segment, length - offset), port, burst.sourceIpv4(i),
                         burst.sourcePort(i));
+                    continue;
                 }
-                else
+                if (deferred == deferredDatagram.length)
                 {
-                    deferredDatagram[count] = i;
-                    deferredOffset[count] = offset;
-                    deferredLength[count] = Math.min(segment, length - offset);
-                    deferredClass[count] = (byte)cls;
-                    count++;
-                    highest = Math.max(highest, cls);
+                    taken += takeDeferred(burst, port); // full: what waits goes now, so no QP's packets overtake
                 }
+                deferredDatagram[deferred] = i;
+                deferredOffset[deferred] = offset;
+                deferredLength[deferred] = Math.min(segment, length - offset);
+                deferredClass[deferred] = (byte)cls;
+                deferred++;
+                highest = Math.max(highest, cls);
             }
         }
+        return n + taken + takeDeferred(burst, port);
+    }
+
+    /** The deferred packets, class by class, each class in arrival order; returns how many. */
+    private int takeDeferred(final ReceivedDatagrams burst, final UdpPort port)
+    {
+        final int count = deferred;
         for (int cls = 1; cls <= highest; cls++)
         {
             for (int k = 0; k < count; k++)
@@ -169,7 +182,9 @@ public final class RxPipeline implements Agent
                 }
             }
         }
-        return n + count;
+        deferred = 0;
+        highest = 0;
+        return count;
     }
 
     /** The priority class of the flow of the QP a packet names; 0 when it names none (yet to be checked). */

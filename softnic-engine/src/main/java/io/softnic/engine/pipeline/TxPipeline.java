@@ -127,6 +127,10 @@ public final class TxPipeline implements Agent, TransportTimers.Service
     /** A turn in the QP's flow; if its queue is full the QP tries again next cycle (back-pressure on its flow). */
     private void queueTurn(final QueuePair qp, final long now)
     {
+        if (qp.destroyed())
+        {
+            return; // retired: a flow made for it now would never be freed
+        }
         if (!turns.queue(qp, now))
         {
             counters.increment(EngineCounters.BUS_TURNS_REFUSED);
@@ -190,7 +194,10 @@ public final class TxPipeline implements Agent, TransportTimers.Service
                     return 0; // the ERR list flushes it
                 }
                 final int work = qp.requester().onTimer(now);
-                timers.arm(qp, qp.requester().nextDeadline());
+                if (qp.state() == IbvQpState.RTS)
+                {
+                    timers.arm(qp, qp.requester().nextDeadline()); // a QP that left RTS has no deadline to keep
+                }
                 return work;
             }
             catch (final RuntimeException ex)

@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class QueuePair implements FlowTurns.Member
 {
     private final int qpn;
+    /** Its protection domain, fixed at creation: for the control plane's checks, which must not load a context. */
+    private final int owningPd;
     private final CompletionQueue sendCq;
     private final CompletionQueue recvCq;
     private final boolean sqSigAll;
@@ -63,6 +65,8 @@ public final class QueuePair implements FlowTurns.Member
     // posts from the doorbell ring, and how far it has let the requester fetch
     private long announcedIndex;
     private long releasedIndex;
+    /** In ERR its posts are flushed, not run: the scheduler ignores its doorbells (until a reset). */
+    private volatile boolean doorbellsIgnored;
 
     /** {@link #admit}: the packet came along the primary path. */
     public static final int PRIMARY = -1;
@@ -94,6 +98,7 @@ public final class QueuePair implements FlowTurns.Member
         final Transport transport)
     {
         this.contextTable = contextTable;
+        this.owningPd = pdn;
         this.qpn = qpn;
         this.sendCq = sendCq;
         this.recvCq = recvCq;
@@ -145,6 +150,11 @@ public final class QueuePair implements FlowTurns.Member
      */
     public void acquireContext()
     {
+        if (destroyed)
+        {
+            // its record may already belong to a new QP: loading it again would put one record in two lines
+            throw new io.softnic.verbs.VerbsException("no QP " + qpn + " (destroyed)");
+        }
         contexts.acquire(context);
     }
 
@@ -158,7 +168,7 @@ public final class QueuePair implements FlowTurns.Member
     {
         synchronized (this)
         {
-            contexts.acquire(context);
+            acquireContext();
             try
             {
                 return reader.apply(this);
@@ -192,6 +202,12 @@ public final class QueuePair implements FlowTurns.Member
     public ConnectionContext context()
     {
         return context;
+    }
+
+    /** The PD it was created in (the context holds it too, for the data path); needs no context. */
+    public int owningPd()
+    {
+        return owningPd;
     }
 
     @Override
@@ -251,6 +267,12 @@ public final class QueuePair implements FlowTurns.Member
     public long releasedIndex()
     {
         return releasedIndex;
+    }
+
+    /** Whether the scheduler should skip its doorbells: it is in ERR, where what it posts is flushed anyway. */
+    public boolean doorbellsIgnored()
+    {
+        return doorbellsIgnored;
     }
 
     /** Lets the requester go up to {@code index}; never moves back. */
@@ -656,6 +678,8 @@ public final class QueuePair implements FlowTurns.Member
         if (context.state() != IbvQpState.ERR)
         {
             context.state(IbvQpState.ERR);
+            doorbellsIgnored = true;
+            requester.reset();
             transport.counters().increment(io.softnic.engine.counters.EngineCounters.QP_ERRORS);
             transport.timers().flushLater(this);
         }
@@ -673,6 +697,8 @@ public final class QueuePair implements FlowTurns.Member
     public void toReset()
     {
         context.state(IbvQpState.RESET);
+        doorbellsIgnored = false;
+        requester.reset(); // no retransmission or RNR deadline outlives the connection
         alternate.clear();
         context.migState(IbvMigState.MIGRATED);
         sendQueue.discard();

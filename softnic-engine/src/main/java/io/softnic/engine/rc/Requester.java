@@ -306,7 +306,7 @@ public final class Requester
         sq.goBack(index >= 0 ? index : sq.completeIndex(), sq.unackedPsn());
     }
 
-    /** Opening the send queue (RTR to RTS) fills the retry budgets. */
+    /** Opening the send queue (RTR to RTS) fills the retry budgets; opening or closing it, no deadline is left. */
     void reset()
     {
         ctx.retriesLeft(qp.retryCnt());

@@ -27,6 +27,7 @@ public final class TransportTimers
     private static final long TICK_NANOS = 1L << 15;
     private static final int TICKS_PER_WHEEL = 512;
     private static final int EXPIRIES_PER_POLL = 256;
+    private static final long FLUSH_INTERVAL_NANOS = 1_000_000;
 
     /** What the TX pipeline does with a QP whose deadline may have come, or which is in ERR. */
     public interface Service
@@ -44,6 +45,7 @@ public final class TransportTimers
     private final ReadyQueue<QueuePair> errorRequests;
     private final ArrayList<QueuePair> errored = new ArrayList<>();
     private Service service;
+    private long nextFlushAt;
     private int work;
     private final DeadlineTimerWheel.TimerHandler onTimeout = this::onTimeout;
 
@@ -109,6 +111,11 @@ public final class TransportTimers
         {
             errored.add(qp);
         }
+        if (now - nextFlushAt < 0)
+        {
+            return work;
+        }
+        nextFlushAt = now + FLUSH_INTERVAL_NANOS; // receives posted to a QP in ERR: flushed within a millisecond
         for (int i = errored.size() - 1; i >= 0; i--)
         {
             final QueuePair e = errored.get(i);

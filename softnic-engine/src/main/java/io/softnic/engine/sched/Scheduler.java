@@ -6,6 +6,7 @@ import io.softnic.hostif.DoorbellRing;
 import io.softnic.hostif.HostRing;
 import io.softnic.hostif.SendWqe;
 import io.softnic.verbs.IbvSendFlags;
+import org.agrona.concurrent.NanoClock;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.IntFunction;
@@ -47,6 +48,9 @@ public final class Scheduler
     private long partialEnd;
     /** A producer found a ring full: the pending words need a sweep. */
     private boolean sweepNeeded;
+    private long nextSweepAt;
+    private final NanoClock clock;
+    private static final long SWEEP_INTERVAL_NANOS = 1_000_000;
 
     /**
      * A vNIC's doorbell ring in a file its tenant writes: untrusted. An entry naming a QP that is not the vNIC's own
@@ -61,6 +65,8 @@ public final class Scheduler
         private final int dataOpsCounter;
         private final int rejectedCounter;
         private long head;
+        private boolean sweepNeeded;
+        private long nextSweepAt;
 
         /**
          * @param owner per QP (index qpn - ownerBase) the owning vNIC's id + 1, 0 for none
@@ -89,8 +95,10 @@ public final class Scheduler
      * @param liveQps   every QP, for the sweep after a producer found a ring full
      */
     public Scheduler(final int maxQps, final int lookahead, final DoorbellRing doorbell,
-        final IntFunction<QueuePair> qpLookup, final Supplier<QueuePair[]> liveQps, final EngineCounters counters)
+        final IntFunction<QueuePair> qpLookup, final Supplier<QueuePair[]> liveQps, final NanoClock clock,
+        final EngineCounters counters)
     {
+        this.clock = clock;
         this.ready = new ReadyQueue<>(maxQps);
         this.window = new LookaheadWindow(lookahead);
         this.doorbell = doorbell;
@@ -183,6 +191,14 @@ public final class Scheduler
         {
             return 0;
         }
+        final TenantDoorbell[] rings = tenantDoorbells;
+        for (final TenantDoorbell t : rings)
+        {
+            if (t.sweepNeeded && !sweepPending(t))
+            {
+                return 0;
+            }
+        }
         int n = 0;
         while (n < limit && !window.isFull())
         {
@@ -252,7 +268,7 @@ public final class Scheduler
                 counters.add(t.dataOpsCounter, accepted);
                 total += n;
             }
-            sweepNeeded |= t.ring.takeOverflow();
+            t.sweepNeeded |= t.ring.takeOverflow();
         }
         return total;
     }
@@ -260,10 +276,19 @@ public final class Scheduler
     /** The QP's posts up to {@code producerIndex} enter the window, in order, each with its FENCE flag. */
     private void announce(final QueuePair qp, final long producerIndex)
     {
+        if (qp.doorbellsIgnored())
+        {
+            return; // in ERR: the flush list completes what it posts; a runaway tenant ring cannot fill the window
+        }
         final long from = qp.announcedIndex();
         final HostRing sendRing = qp.sendRing();
-        // untrusted: never more than the ring holds, never backwards
-        final long end = producerIndex - from > sendRing.capacity() ? from + sendRing.capacity() : producerIndex;
+        // untrusted: only what the QP's ring really holds posted, never more than it can hold, never backwards
+        final long posted = sendRing.producerAcquire();
+        long end = producerIndex - posted > 0 ? posted : producerIndex;
+        if (end - from > sendRing.capacity())
+        {
+            end = from + sendRing.capacity();
+        }
         if (end - from > 0)
         {
             qp.announcedIndex(end);
@@ -297,20 +322,63 @@ public final class Scheduler
      */
     private boolean sweepPending()
     {
+        final long now = clock.nanoTime();
+        if (now - nextSweepAt < 0)
+        {
+            return true; // not yet: at most one sweep a millisecond, the engine ring's posts meanwhile wait
+        }
         for (final QueuePair qp : liveQps.get())
         {
-            if (window.isFull())
+            if (!takePending(qp))
             {
-                return false; // the rest next time: a QP's pending word is cleared only once its posts are announced
-            }
-            final HostRing sendRing = qp.sendRing();
-            if (sendRing.doorbellPending())
-            {
-                sendRing.clearDoorbellPending();
-                announce(qp, sendRing.producerAcquire());
+                return false;
             }
         }
         sweepNeeded = false;
+        nextSweepAt = now + SWEEP_INTERVAL_NANOS;
+        return true;
+    }
+
+    /**
+     * A vNIC's ring overflowed: only that vNIC's QPs are looked at, at most once a millisecond, so a tenant that keeps
+     * raising its overflow word costs the engine one pass over the QP table a millisecond, and nobody else anything.
+     */
+    private boolean sweepPending(final TenantDoorbell t)
+    {
+        final long now = clock.nanoTime();
+        if (now - t.nextSweepAt < 0)
+        {
+            return true;
+        }
+        for (int i = 0, n = t.owner.length(); i < n; i++)
+        {
+            if (t.owner.get(i) == t.vnicId + 1)
+            {
+                final QueuePair qp = qpLookup.apply(t.ownerBase + i);
+                if (qp != null && !takePending(qp))
+                {
+                    return false;
+                }
+            }
+        }
+        t.sweepNeeded = false;
+        t.nextSweepAt = now + SWEEP_INTERVAL_NANOS;
+        return true;
+    }
+
+    /** Announces the QP's posts if a producer raised its pending word; false if the window filled first. */
+    private boolean takePending(final QueuePair qp)
+    {
+        if (window.isFull())
+        {
+            return false; // the rest next time: a QP's pending word is cleared only once its posts are announced
+        }
+        final HostRing sendRing = qp.sendRing();
+        if (sendRing.doorbellPending())
+        {
+            sendRing.clearDoorbellPending();
+            announce(qp, sendRing.producerAcquire());
+        }
         return true;
     }
 }

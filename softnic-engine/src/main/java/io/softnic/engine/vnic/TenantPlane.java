@@ -494,6 +494,7 @@ public final class TenantPlane
             qpOwner.set(qpn - ControlPlane.QPN_BASE, 0);
             quietly(() -> control.destroyQp(qpn));
         });
+        control.deleteFlows(a.vnic.id()); // the next tenant of this vNIC starts without them
         a.mrs.keySet().forEach(lkey -> quietly(() -> control.deregMr(lkey)));
         a.cqs.stream().forEach(cqn -> quietly(() -> control.destroyCq(cqn)));
         a.pds.stream().forEach(pdn -> quietly(() -> control.deallocPd(pdn)));
