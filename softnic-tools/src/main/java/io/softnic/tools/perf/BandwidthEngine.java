@@ -42,6 +42,7 @@ final class BandwidthEngine implements RoundRobin.Post
     private final long[] completed;
     private final long[] target;
     private final long[] lastSignaled;
+    private final RoundRobin roundRobin;
     private final IdleStrategy idle = new BackoffIdleStrategy(1_000, 100, 1_000, 50_000);
     // the round's settings, for post()
     private int slots;
@@ -64,6 +65,7 @@ final class BandwidthEngine implements RoundRobin.Post
         completed = new long[qps];
         target = new long[qps];
         lastSignaled = new long[qps];
+        roundRobin = new RoundRobin(qps);
     }
 
     /** Runs one round: {@code iters} requests per QP, or as many as fit in {@code durationNanos} when that is > 0. */
@@ -84,6 +86,7 @@ final class BandwidthEngine implements RoundRobin.Post
             target[q] = timed ? Long.MAX_VALUE : iters;
             lastSignaled[q] = -1;
         }
+        roundRobin.everyQp();
         final Completions cq = endpoint.sendCq;
         final int batch = cq.batch();
         watchdog.reset();
@@ -98,7 +101,7 @@ final class BandwidthEngine implements RoundRobin.Post
         double peakOpsPerNano = 0;
         while (true)
         {
-            RoundRobin.fill(posted, completed, target, txDepth, this);
+            roundRobin.fill(posted, completed, target, txDepth, this);
             int n;
             int polled = 0;
             do
@@ -115,6 +118,7 @@ final class BandwidthEngine implements RoundRobin.Post
                     final long c = WrIds.seq(wc.wrId) + 1;
                     done += c - completed[q];
                     completed[q] = c;
+                    roundRobin.room(q);
                 }
                 polled += n;
             }
@@ -156,6 +160,7 @@ final class BandwidthEngine implements RoundRobin.Post
                     // the last request must be signaled, or the unsignaled ones after the last completion never report
                     target[q] = posted[q] > lastSignaled[q] + 1 ? posted[q] + 1 : posted[q];
                 }
+                roundRobin.everyQp(); // new targets: a QP may owe one more (signaled) request
             }
         }
         for (int q = 0; q < qps; q++)
