@@ -127,4 +127,53 @@ class SchedulerHardeningTest
                 "RESET discards without completions");
         }
     }
+
+    @Test
+    void qpsInErrAreNotLoadedByTheFlushPassUntilSomethingIsPostedToThem()
+    {
+        try (RcPair pair = new RcPair(RcPair.engine("h-i", "127.0.0.73", ThreadingMode.INVOKER).contextCacheSize(1),
+            RcPair.engine("h-j", "127.0.0.74", ThreadingMode.INVOKER)))
+        {
+            final java.util.List<IbvQp> errored = new java.util.ArrayList<>();
+            final IbvQpAttr toErr = new IbvQpAttr();
+            toErr.qpState = IbvQpState.ERR;
+            for (int i = 0; i < 8; i++)
+            {
+                final IbvQp qp = QpKit.createQp(pair.a.pd, pair.a.sendCq, pair.a.recvCq, init -> { });
+                qp.modify(toErr, IbvQpAttrMask.STATE);
+                errored.add(qp);
+            }
+            driveForMillis(pair, 5); // the first pass flushes each of them once
+            final long accesses = pair.a.engine.controlPlane().contexts().accesses();
+            driveForMillis(pair, 10);
+            assertEquals(accesses, pair.a.engine.controlPlane().contexts().accesses(),
+                "eight QPs in ERR with nothing posted, one cache line: no pass loads them");
+            final io.softnic.verbs.IbvRecvWr recv = new io.softnic.verbs.IbvRecvWr();
+            recv.wrId = 77;
+            recv.sge(pair.a.mr.addr(), 64, pair.a.mr.lkey());
+            errored.get(3).postRecv(recv);
+            final io.softnic.verbs.IbvWc[] wc = {new io.softnic.verbs.IbvWc()};
+            int polled = 0;
+            for (int i = 0; i < 200 && polled == 0; i++)
+            {
+                driveForMillis(pair, 1);
+                polled = pair.a.recvCq.poll(wc, 1);
+            }
+            assertEquals(1, polled, "a receive posted to a QP in ERR is still flushed");
+            assertEquals(77, wc[0].wrId);
+            assertEquals(io.softnic.verbs.IbvWcStatus.WR_FLUSH_ERR, wc[0].status);
+            assertEquals(errored.get(3).qpNum(), wc[0].qpNum);
+        }
+    }
+
+    private static void driveForMillis(final RcPair pair, final int millis)
+    {
+        final long end = System.nanoTime() + millis * 1_000_000L;
+        do
+        {
+            pair.a.engine.drive();
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        }
+        while (System.nanoTime() - end < 0);
+    }
 }

@@ -223,6 +223,10 @@ public final class TxPipeline implements Agent, TransportTimers.Service
                 TransportTimers.unlist(qp);
                 return false;
             }
+            if (!qp.postedSinceFlush())
+            {
+                return true; // still in ERR (anything that moves it out clears the mark first)
+            }
             qp.acquireContext();
             try
             {

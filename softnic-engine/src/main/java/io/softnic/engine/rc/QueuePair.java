@@ -53,6 +53,10 @@ public final class QueuePair implements FlowTurns.Member
     long timerId = org.agrona.DeadlineTimerWheel.NULL_DEADLINE;
     final AtomicBoolean timerRequested = new AtomicBoolean();
     final AtomicBoolean flushListed = new AtomicBoolean();
+    /** Under the monitor: the rings' producer indices at this QP's last flush in ERR, valid while flushCurrent. */
+    private long flushedSendProducer;
+    private long flushedRecvProducer;
+    boolean flushCurrent;
     private volatile boolean destroyed;
 
     // the bus interface's registers: the named flow its transfers queue in (set by the control plane), its own
@@ -689,13 +693,28 @@ public final class QueuePair implements FlowTurns.Member
     /** Completes with WR_FLUSH_ERR whatever the tenant posted since the last flush; for QPs in ERR. */
     public void flush()
     {
+        flushedSendProducer = sendRing.producerAcquire();
+        flushedRecvProducer = recvRing.producerAcquire();
+        flushCurrent = true;
         sendQueue.flush();
         responder.flushReceives();
+    }
+
+    /**
+     * Under the monitor, in ERR: false if a flush since the QP went to ERR found both rings' producers where they are
+     * now, so there is nothing to flush (a QP in ERR takes no packets); needs no context, so the periodic pass over
+     * thousands of QPs in ERR loads none of them.
+     */
+    public boolean postedSinceFlush()
+    {
+        return !flushCurrent || sendRing.producerAcquire() != flushedSendProducer
+            || recvRing.producerAcquire() != flushedRecvProducer;
     }
 
     /** Back to RESET: posted work is discarded without completions, as ibverbs does. */
     public void toReset()
     {
+        flushCurrent = false;
         context.state(IbvQpState.RESET);
         doorbellsIgnored = false;
         requester.reset(); // no retransmission or RNR deadline outlives the connection

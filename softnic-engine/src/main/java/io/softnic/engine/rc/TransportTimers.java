@@ -28,6 +28,8 @@ public final class TransportTimers
     private static final int TICKS_PER_WHEEL = 512;
     private static final int EXPIRIES_PER_POLL = 256;
     private static final long FLUSH_INTERVAL_NANOS = 1_000_000;
+    /** The flush pass comes less often with many QPs in ERR: at most a microsecond of pass per millisecond each. */
+    private static final long FLUSH_INTERVAL_NANOS_PER_QP = 1_000;
 
     /** What the TX pipeline does with a QP whose deadline may have come, or which is in ERR. */
     public interface Service
@@ -74,6 +76,7 @@ public final class TransportTimers
     /** Any thread, the QP's monitor held: the QP went to ERR; flush what is posted to it from now on. */
     public void flushLater(final QueuePair qp)
     {
+        qp.flushCurrent = false;
         if (!qp.flushListed.getAndSet(true))
         {
             errorRequests.offer(qp);
@@ -98,8 +101,11 @@ public final class TransportTimers
                 wheel.currentTickTime(now); // nothing to expire on the way: skip the idle ticks
             }
         }
-        else
+        else if (now - wheel.currentTickTime() >= 0)
         {
+            // a tick is looked at once, when it has passed: every look scans all of a tick's slots, and Agrona sizes
+            // every tick for the fullest one, so looking on each duty cycle cost more than the deadlines themselves
+            // (a deadline fires at most one tick, 32.8 us, late)
             int turns = 0;
             do
             {
@@ -115,7 +121,8 @@ public final class TransportTimers
         {
             return work;
         }
-        nextFlushAt = now + FLUSH_INTERVAL_NANOS; // receives posted to a QP in ERR: flushed within a millisecond
+        // receives posted to a QP in ERR: flushed within a millisecond (a thousand QPs in ERR), or a microsecond a QP
+        nextFlushAt = now + Math.max(FLUSH_INTERVAL_NANOS, errored.size() * FLUSH_INTERVAL_NANOS_PER_QP);
         for (int i = errored.size() - 1; i >= 0; i--)
         {
             final QueuePair e = errored.get(i);
