@@ -28,8 +28,8 @@ public final class IbvFlow
         this.weight = weight;
     }
 
-    /** Checks the arguments of a new flow the way the device does, so a bad one fails before any message. */
-    static void validate(final String name, final int priorityClass, final int weight)
+    /** Checks the arguments of a new flow: the client before any message, the device again (they are untrusted). */
+    public static void validate(final String name, final int priorityClass, final int weight)
     {
         if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}"))
         {

@@ -166,6 +166,55 @@ class SchedulerHardeningTest
         }
     }
 
+    @Test
+    void postsFlushedInErrDoNotHoldBackTheFirstPostAfterReconnecting()
+    {
+        try (RcPair pair = new RcPair(RcPair.engine("h-k", "127.0.0.75", ThreadingMode.INVOKER),
+            RcPair.engine("h-l", "127.0.0.76", ThreadingMode.INVOKER)))
+        {
+            final QpKit.Link link = new QpKit.Link(pair, init -> init.cap.maxSendWr = 8, attr -> { });
+            final IbvQpAttr attr = new IbvQpAttr();
+            attr.qpState = IbvQpState.ERR;
+            link.a.qp().modify(attr, IbvQpAttrMask.STATE);
+            // three rings' worth posted in ERR: all flushed, none of them announced to the scheduler
+            final IbvSendWr wr = write(link, 1);
+            final io.softnic.verbs.IbvWc[] wc = {new io.softnic.verbs.IbvWc()};
+            for (int flushed = 0; flushed < 24; )
+            {
+                link.a.qp().postSend(wr);
+                pair.a.engine.controlPlane().qp(link.a.qp().qpNum()).read(q -> { q.flush(); return null; });
+                flushed += link.a.sendCq().poll(wc, 1);
+                assertEquals(io.softnic.verbs.IbvWcStatus.WR_FLUSH_ERR, wc[0].status);
+            }
+            attr.qpState = IbvQpState.RESET;
+            link.a.qp().modify(attr, IbvQpAttrMask.STATE);
+            QpKit.connect(link.a.qp(), link.b.ipv4(), link.b.qp().qpNum(), 0x5000, 0x7000, a -> { });
+            link.a.qp().postSend(write(link, 2));
+            int polled = 0;
+            for (int i = 0; i < 2000 && polled == 0; i++)
+            {
+                pair.a.engine.drive();
+                pair.b.engine.drive();
+                polled = link.a.sendCq().poll(wc, 1);
+            }
+            assertEquals(1, polled, "the one WRITE posted after reconnecting completes");
+            assertEquals(2, wc[0].wrId);
+            assertEquals(io.softnic.verbs.IbvWcStatus.SUCCESS, wc[0].status);
+        }
+    }
+
+    private static IbvSendWr write(final QpKit.Link link, final long wrId)
+    {
+        final IbvSendWr wr = new IbvSendWr();
+        wr.wrId = wrId;
+        wr.opcode = IbvWrOpcode.RDMA_WRITE;
+        wr.sendFlags = IbvSendFlags.SIGNALED;
+        wr.remoteAddr = link.b.mr().addr();
+        wr.rkey = link.b.mr().rkey();
+        wr.sge(link.a.mr().addr(), 64, link.a.mr().lkey());
+        return wr;
+    }
+
     private static void driveForMillis(final RcPair pair, final int millis)
     {
         final long end = System.nanoTime() + millis * 1_000_000L;

@@ -1,6 +1,8 @@
 package io.softnic.engine.bus;
 
 import io.softnic.engine.counters.EngineCounters;
+import io.softnic.verbs.IbvFlow;
+import io.softnic.verbs.VerbsException;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -30,48 +32,35 @@ public final class FlowTable
 
     private final AtomicReferenceArray<BusFlow> flows;
     private final ArrayDeque<Integer> freeCounterBases = new ArrayDeque<>();
-    private final int classes;
     private final EngineCounters counters;
     private final int[] counterBase;
     private final Map<String, BusFlow> byName = new HashMap<>();
     private int count;
+    /** Flows of a class other than 0: while there are any, the RX pipeline takes bursts class by class. */
+    private int classedCount;
     private volatile boolean prioritized;
 
-    public FlowTable(final int maxFlows, final int classes, final EngineCounters counters)
+    public FlowTable(final int maxFlows, final EngineCounters counters)
     {
         this.flows = new AtomicReferenceArray<>(maxFlows);
         this.counterBase = new int[maxFlows];
-        this.classes = classes;
         this.counters = counters;
     }
 
     /**
-     * The owner's flow of that name: made now, or the existing one if class and weight match. Throws
-     * IllegalArgumentException for bad arguments or a name taken with other settings, IllegalStateException when
-     * every flow id is in use.
+     * The owner's flow of that name: made now, or the existing one if class and weight match. Throws VerbsException
+     * for bad arguments, a name taken with other settings, or when every flow id (or the tenant's share) is in use.
      */
     public synchronized BusFlow create(final int owner, final String name, final int priorityClass, final int weight)
     {
-        if (priorityClass < 0 || priorityClass >= classes)
-        {
-            throw new IllegalArgumentException("flow priority class " + priorityClass + " out of range 0.." +
-                (classes - 1));
-        }
-        if (weight < 1 || weight > 1024)
-        {
-            throw new IllegalArgumentException("flow weight " + weight + " out of range 1..1024");
-        }
-        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,31}"))
-        {
-            throw new IllegalArgumentException("flow name '" + name + "': 1..32 letters, digits, '_', '.', '-'");
-        }
+        IbvFlow.validate(name, priorityClass, weight);
         final String key = owner + "/" + name;
         final BusFlow existing = byName.get(key);
         if (existing != null)
         {
             if (existing.priorityClass() != priorityClass || existing.weight() != weight)
             {
-                throw new IllegalArgumentException("flow " + name + " exists with class " +
+                throw new VerbsException("flow " + name + " exists with class " +
                     existing.priorityClass() + " and weight " + existing.weight());
             }
             return existing;
@@ -80,17 +69,17 @@ public final class FlowTable
         {
             if (weight > TENANT_MAX_WEIGHT)
             {
-                throw new IllegalArgumentException("a tenant's flow weighs at most " + TENANT_MAX_WEIGHT + ", not " +
+                throw new VerbsException("a tenant's flow weighs at most " + TENANT_MAX_WEIGHT + ", not " +
                     weight);
             }
             if (ownedBy(owner) >= TENANT_FLOWS)
             {
-                throw new IllegalStateException("out of bus flows for this vNIC (limit " + TENANT_FLOWS + ")");
+                throw new VerbsException("out of bus flows for this vNIC (limit " + TENANT_FLOWS + ")");
             }
         }
         if (count == flows.length())
         {
-            throw new IllegalStateException("out of bus flows (limit " + flows.length() + ")");
+            throw new VerbsException("out of bus flows (limit " + flows.length() + ")");
         }
         int id = 0;
         while (flows.get(id) != null)
@@ -102,7 +91,10 @@ public final class FlowTable
         flows.set(id, flow); // published whole to other threads by the array's volatile write
         byName.put(key, flow);
         count++;
-        prioritized |= priorityClass > 0;
+        if (priorityClass > 0)
+        {
+            prioritized = ++classedCount > 0;
+        }
         return flow;
     }
 
@@ -175,6 +167,10 @@ public final class FlowTable
                 freeCounterBases.add(counterBase[f.id()]);
             }
             count--;
+            if (f.priorityClass() > 0)
+            {
+                prioritized = --classedCount > 0;
+            }
         }
         return removed;
     }

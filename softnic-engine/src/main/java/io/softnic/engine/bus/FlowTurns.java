@@ -1,6 +1,7 @@
 package io.softnic.engine.bus;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.IntFunction;
 
 /**
  * The bus interface's per-flow queues on the transmit side (seed 3). Whatever the TX pipeline moves from host memory
@@ -20,8 +21,11 @@ public final class FlowTurns
     /** What the bus needs of a QP to queue its turns. */
     public interface Member
     {
-        /** The tag its turns carry (its QP number). */
-        int memberId();
+        /**
+         * The tag its turns carry: its number in the low 32 bits (what {@link #grantedMember} looks up) and above it
+         * what tells this member from an earlier one of the same number, whose turns may still be queued.
+         */
+        long memberTag();
 
         /** Its named flow, or null for a flow of its own. */
         BusFlow flow();
@@ -50,6 +54,7 @@ public final class FlowTurns
     private final BusFlow[] named;
     private int grantedFlow = NONE;
     private int grantedBytes;
+    private long grantedTag;
     /** What a turn is offered as: more than a chunk when arbitrating, so it stays at its flow's head until ended. */
     private final int offered;
 
@@ -96,7 +101,7 @@ public final class FlowTurns
             return true;
         }
         final int flow = flowOf(m);
-        if (flow == FlowArbiter.NONE || !arbiter.offer(flow, m.memberId(), offered, nowNanos))
+        if (flow == FlowArbiter.NONE || !arbiter.offer(flow, m.memberTag(), offered, nowNanos))
         {
             return false;
         }
@@ -105,20 +110,32 @@ public final class FlowTurns
     }
 
     /**
-     * The next turn: the QP number it is for, or {@link #NONE} when none is queued. The caller serves it and then
-     * says how it went with {@link #served}, which it must before the next grant.
+     * The next turn: true if one was granted, false when none is queued. The caller finds its member with
+     * {@link #grantedMember}, serves it and then says how it went with {@link #served}, which it must before the next
+     * grant.
      */
-    public int grant(final long nowNanos)
+    public boolean grant(final long nowNanos)
     {
         final int flow = arbiter.poll(nowNanos);
         if (flow == FlowArbiter.NONE)
         {
             grantedFlow = NONE;
-            return NONE;
+            return false;
         }
         grantedFlow = flow;
         grantedBytes = arbiter.chunkLength();
-        return (int)arbiter.chunkTag();
+        grantedTag = arbiter.chunkTag();
+        return true;
+    }
+
+    /**
+     * The member the granted turn is for, found by its number; null if it is gone, even where its number already
+     * names a new member (a destroyed QP's turn left in a named flow must not serve, or charge, the QP after it).
+     */
+    public <M extends Member> M grantedMember(final IntFunction<M> byNumber)
+    {
+        final M m = byNumber.apply((int)grantedTag);
+        return m != null && m.memberTag() == grantedTag ? m : null;
     }
 
     /** Bytes the granted turn may move. */

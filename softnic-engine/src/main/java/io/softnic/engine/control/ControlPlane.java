@@ -112,7 +112,7 @@ public final class ControlPlane
         this.contexts = new ContextCache(ConnectionContext.RECORD_SIZE, ctx.contextCacheSize(), bus);
         this.contextTable = new ContextTable("engine", ctx.maxQps());
         this.timers = new TransportTimers(ctx.maxQps(), ctx.clock().nanoTime());
-        this.flows = new FlowTable(ctx.maxBusFlows(), io.softnic.verbs.IbvFlow.CLASSES, counters);
+        this.flows = new FlowTable(ctx.maxBusFlows(), counters);
         this.turns = new FlowTurns(ctx.flowArbitration(), ctx.maxQps(), ctx.maxBusFlows(),
             io.softnic.verbs.IbvFlow.CLASSES, ctx.flowQueueCapacity(), ctx.busChunkBytes());
         this.transport = new Transport(ctx, bus, counters, scheduler::schedule, new Transport.Paths()
@@ -900,14 +900,7 @@ public final class ControlPlane
      */
     public BusFlow createFlow(final int owner, final String name, final int priorityClass, final int weight)
     {
-        try
-        {
-            return flows.create(owner, name, priorityClass, weight);
-        }
-        catch (final IllegalArgumentException | IllegalStateException ex)
-        {
-            throw new VerbsException(ex.getMessage());
-        }
+        return flows.create(owner, name, priorityClass, weight);
     }
 
     /** Puts the QP into {@code owner}'s flow {@code flowId}; the caller has checked that the QP is the owner's. */

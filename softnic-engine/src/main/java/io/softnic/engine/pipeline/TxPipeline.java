@@ -95,12 +95,11 @@ public final class TxPipeline implements Agent, TransportTimers.Service
                 work++;
                 queueTurn(qp, clock.nanoTime());
             }
-            final int qpn = turns.grant(clock.nanoTime()); // the turn's wait runs to now, not the cycle's start
-            if (qpn == FlowTurns.NONE)
+            if (!turns.grant(clock.nanoTime())) // the turn's wait runs to now, not the cycle's start
             {
                 break;
             }
-            qp = qpLookup.apply(qpn);
+            qp = turns.grantedMember(qpLookup);
             final int used = qp == null ? 0 : serve(qp, turns.grantedBytes());
             if (!turns.served(qp, used, qp != null && more, clock.nanoTime()))
             {

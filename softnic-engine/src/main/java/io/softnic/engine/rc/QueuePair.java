@@ -9,6 +9,7 @@ import io.softnic.verbs.IbvQpState;
 import io.softnic.verbs.RecvCqPolicy;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The device's view of one RC queue pair: its rings in host memory, its CQs, its three state machines (requester,
@@ -19,7 +20,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class QueuePair implements FlowTurns.Member
 {
+    private static final AtomicLong SERIALS = new AtomicLong();
+
     private final int qpn;
+    /** Its bus turns' tag: the QP number and, above it, this QP's serial (a reused number is another QP). */
+    private final long busTag;
     /** Its protection domain, fixed at creation: for the control plane's checks, which must not load a context. */
     private final int owningPd;
     private final CompletionQueue sendCq;
@@ -104,6 +109,7 @@ public final class QueuePair implements FlowTurns.Member
         this.contextTable = contextTable;
         this.owningPd = pdn;
         this.qpn = qpn;
+        this.busTag = (SERIALS.incrementAndGet() << 32) | (qpn & 0xFFFF_FFFFL);
         this.sendCq = sendCq;
         this.recvCq = recvCq;
         this.sqSigAll = sqSigAll;
@@ -215,9 +221,9 @@ public final class QueuePair implements FlowTurns.Member
     }
 
     @Override
-    public int memberId()
+    public long memberTag()
     {
-        return qpn;
+        return busTag;
     }
 
     @Override

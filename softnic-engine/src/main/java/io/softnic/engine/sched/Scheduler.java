@@ -280,8 +280,10 @@ public final class Scheduler
         {
             return; // in ERR: the flush list completes what it posts; a runaway tenant ring cannot fill the window
         }
-        final long from = qp.announcedIndex();
         final HostRing sendRing = qp.sendRing();
+        // posts flushed in ERR or discarded at RESET were consumed without being announced: start past them
+        final long consumed = sendRing.consumerAcquire();
+        final long from = consumed - qp.announcedIndex() > 0 ? consumed : qp.announcedIndex();
         // untrusted: only what the QP's ring really holds posted, never more than it can hold, never backwards
         final long posted = sendRing.producerAcquire();
         long end = producerIndex - posted > 0 ? posted : producerIndex;
