@@ -513,17 +513,10 @@ public final class PerfCommand implements Callable<Integer>
             throw usage("-p must be a port between 1 and 65535, not " + cmPort);
         }
         final int depth = !test.isBandwidth() ? 1 : txDepth != null ? txDepth : test.defaultTxDepth();
-        if ((long)qps * depth > PerfConfig.MAX_IN_FLIGHT)
+        final String shapeProblem = PerfConfig.shapeProblem(test, qps, depth, Collections.max(sizes));
+        if (shapeProblem != null)
         {
-            throw usage("-q " + qps + " with -t " + depth + " asks for " + (long)qps * depth + " requests in " +
-                "flight; at most " + PerfConfig.MAX_IN_FLIGHT + " (lower -t)");
-        }
-        final long bytes = PerfConfig.bufferBytes(test, qps, depth, Collections.max(sizes));
-        if (bytes > PerfConfig.MAX_BUFFER_BYTES)
-        {
-            throw usage("-q " + qps + " with messages of up to " + Collections.max(sizes) + " B needs " +
-                (bytes >> 20) + " MiB of registered memory per side (a message per QP at least); at most " +
-                (PerfConfig.MAX_BUFFER_BYTES >> 20) + " MiB");
+            throw usage(shapeProblem);
         }
         if (qpTimeout != null && (qpTimeout < 1 || qpTimeout > 31))
         {

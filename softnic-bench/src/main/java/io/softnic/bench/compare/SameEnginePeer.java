@@ -1,5 +1,6 @@
 package io.softnic.bench.compare;
 
+import io.softnic.bench.DirectConnect;
 import io.softnic.bench.compare.Measurement.Throughput;
 import io.softnic.engine.EngineContext;
 import io.softnic.engine.SoftnicEngine;
@@ -8,13 +9,9 @@ import io.softnic.verbs.IbvAccess;
 import io.softnic.verbs.IbvContext;
 import io.softnic.verbs.IbvCq;
 import io.softnic.verbs.IbvMr;
-import io.softnic.verbs.IbvMtu;
 import io.softnic.verbs.IbvPd;
 import io.softnic.verbs.IbvQp;
-import io.softnic.verbs.IbvQpAttr;
-import io.softnic.verbs.IbvQpAttrMask;
 import io.softnic.verbs.IbvQpInitAttr;
-import io.softnic.verbs.IbvQpState;
 import io.softnic.verbs.IbvSendFlags;
 import io.softnic.verbs.IbvSendWr;
 import io.softnic.verbs.IbvWc;
@@ -36,6 +33,8 @@ final class SameEnginePeer implements PeerBench
     private static final int ADDRESSES = 8;
     private static final int DEPTH = 128;
     private static final int SIGNAL_EVERY = 64;
+    /** perftest's ACK timeout (one engine: nothing is lost, nothing times out). */
+    private static final int TIMEOUT_CODE = 14;
     private static final AtomicInteger RUNS = new AtomicInteger();
 
     @Override
@@ -101,8 +100,8 @@ final class SameEnginePeer implements PeerBench
         init.cap.maxRecvWr = 1;
         final IbvQp a = pd.createQp(init);
         final IbvQp b = pd.createQp(init);
-        connect(engine, a, b);
-        connect(engine, b, a);
+        DirectConnect.toRts(a, 1, b.qpNum(), engine.port(0).ipv4(), TIMEOUT_CODE);
+        DirectConnect.toRts(b, 1, a.qpNum(), engine.port(0).ipv4(), TIMEOUT_CODE);
 
         final IbvSendWr wr = new IbvSendWr();
         final IbvWc[] wcs = new IbvWc[16];
@@ -158,23 +157,5 @@ final class SameEnginePeer implements PeerBench
 
         final long messages = completed - Math.max(0, completedAtStart);
         return new Throughput(messages / seconds, (double)messages * size / seconds);
-    }
-
-    private static void connect(final SoftnicEngine engine, final IbvQp local, final IbvQp remote)
-    {
-        final IbvQpAttr attr = new IbvQpAttr();
-        attr.qpState = IbvQpState.INIT;
-        attr.portNum = 1;
-        attr.qpAccessFlags = IbvAccess.LOCAL_WRITE | IbvAccess.REMOTE_WRITE;
-        local.modify(attr, IbvQpAttrMask.RC_RESET_TO_INIT);
-        attr.qpState = IbvQpState.RTR;
-        attr.pathMtu = IbvMtu.MTU_4096;
-        attr.destQpNum = remote.qpNum();
-        attr.maxDestRdAtomic = 1;
-        attr.ahAttr.dgidIpv4 = engine.port(0).ipv4();
-        local.modify(attr, IbvQpAttrMask.RC_INIT_TO_RTR);
-        attr.qpState = IbvQpState.RTS;
-        attr.maxRdAtomic = 1;
-        local.modify(attr, IbvQpAttrMask.RC_RTR_TO_RTS);
     }
 }

@@ -1,5 +1,6 @@
 package io.softnic.bench.flows;
 
+import io.softnic.bench.DirectConnect;
 import io.softnic.engine.EngineContext;
 import io.softnic.engine.bus.BusFlow;
 import io.softnic.engine.SoftnicEngine;
@@ -7,14 +8,11 @@ import io.softnic.engine.ThreadingMode;
 import io.softnic.verbs.IbvAccess;
 import io.softnic.verbs.IbvContext;
 import io.softnic.verbs.IbvCq;
+import io.softnic.verbs.IbvFlow;
 import io.softnic.verbs.IbvMr;
-import io.softnic.verbs.IbvMtu;
 import io.softnic.verbs.IbvPd;
 import io.softnic.verbs.IbvQp;
-import io.softnic.verbs.IbvQpAttr;
-import io.softnic.verbs.IbvQpAttrMask;
 import io.softnic.verbs.IbvQpInitAttr;
-import io.softnic.verbs.IbvQpState;
 import io.softnic.verbs.IbvSendFlags;
 import io.softnic.verbs.IbvSendWr;
 import io.softnic.verbs.IbvWc;
@@ -49,6 +47,8 @@ public final class FlowsCommand implements Callable<Integer>
 {
     private static final int SMALL = 64;
     private static final long MAX_NANOS = 10_000_000_000L;
+    /** perftest's ACK timeout: 67 ms. */
+    private static final int TIMEOUT_CODE = 14;
 
     @Option(names = {"-D", "--duration"}, paramLabel = "SECONDS", description = "Seconds per run (3).")
     double duration = 3;
@@ -134,28 +134,30 @@ public final class FlowsCommand implements Callable<Integer>
     {
     }
 
-    private static BusFlow busFlow(final Side side, final int id)
-    {
-        return side.engine.controlPlane().flows().get(id);
-    }
-
     private Result run(final Mode mode) throws Exception
     {
-        try (Side a = new Side("flows-a", "127.79.1.2", mode.arbitrate, chunk, cycle, bulkSize);
-            Side b = new Side("flows-b", "127.79.1.3", mode.arbitrate, chunk, cycle, bulkSize))
+        try (Side a = new Side("flows-a", "127.79.1.2", mode.arbitrate, chunk, cycle, bulkSize, bulkDepth);
+            Side b = new Side("flows-b", "127.79.1.3", mode.arbitrate, chunk, cycle, bulkSize, bulkDepth))
         {
-            connect(a.small, b.small, b);
-            connect(b.small, a.small, a);
-            connect(a.bulk, b.bulk, b);
-            connect(b.bulk, a.bulk, a);
-            final BusFlow smallFlow = mode.arbitrate ? busFlow(a, a.ctx.createFlow("latency", 0, 1).id()) : null;
+            for (final Side[] ends : new Side[][]{{a, b}, {b, a}})
+            {
+                final int remoteIpv4 = ends[1].engine.port(0).ipv4();
+                DirectConnect.toRts(ends[0].small, 1, ends[1].small.qpNum(), remoteIpv4, TIMEOUT_CODE);
+                DirectConnect.toRts(ends[0].bulk, 1, ends[1].bulk.qpNum(), remoteIpv4, TIMEOUT_CODE);
+            }
+            BusFlow smallFlow = null;
             if (mode.arbitrate)
             {
                 // both ends: the sender's bus grants turns by flow, the receiver takes a burst class by class
                 for (final Side side : new Side[]{a, b})
                 {
-                    side.small.flow(side.ctx.createFlow("latency", 0, 1));
+                    final IbvFlow latency = side.ctx.createFlow("latency", 0, 1);
+                    side.small.flow(latency);
                     side.bulk.flow(side.ctx.createFlow("bulk", mode.classes ? 1 : 0, 1));
+                    if (side == a)
+                    {
+                        smallFlow = a.engine.controlPlane().flows().get(latency.id());
+                    }
                 }
             }
             final AtomicBoolean stop = new AtomicBoolean();
@@ -271,31 +273,6 @@ public final class FlowsCommand implements Callable<Integer>
         }
     }
 
-    private static void connect(final IbvQp qp, final IbvQp remote, final Side remoteSide)
-    {
-        final IbvQpAttr attr = new IbvQpAttr();
-        attr.qpState = IbvQpState.INIT;
-        attr.portNum = 1;
-        attr.qpAccessFlags = IbvAccess.LOCAL_WRITE | IbvAccess.ALL_REMOTE;
-        qp.modify(attr, IbvQpAttrMask.RC_RESET_TO_INIT);
-        attr.qpState = IbvQpState.RTR;
-        attr.pathMtu = IbvMtu.MTU_4096;
-        attr.destQpNum = remote.qpNum();
-        attr.rqPsn = 0;
-        attr.maxDestRdAtomic = 1;
-        attr.minRnrTimer = 1;
-        attr.ahAttr.dgidIpv4 = remoteSide.engine.port(0).ipv4();
-        attr.ahAttr.portNum = 1;
-        qp.modify(attr, IbvQpAttrMask.RC_INIT_TO_RTR);
-        attr.qpState = IbvQpState.RTS;
-        attr.sqPsn = 0;
-        attr.timeout = 14;
-        attr.retryCnt = 7;
-        attr.rnrRetry = 7;
-        attr.maxRdAtomic = 1;
-        qp.modify(attr, IbvQpAttrMask.RC_RTR_TO_RTS);
-    }
-
     /** One engine with a small-flow QP and a bulk-flow QP, each with its own CQ. */
     private static final class Side implements AutoCloseable
     {
@@ -308,7 +285,7 @@ public final class FlowsCommand implements Callable<Integer>
         final IbvQp bulk;
 
         Side(final String name, final String address, final boolean arbitrate, final int chunk, final int cycle,
-            final int bulkSize)
+            final int bulkSize, final int bulkDepth)
         {
             engine = SoftnicEngine.launch(new EngineContext().name(name).port(address)
                 .threadingMode(ThreadingMode.SHARED).numCompVectors(1).flowArbitration(arbitrate)
@@ -319,16 +296,17 @@ public final class FlowsCommand implements Callable<Integer>
             mr = pd.regMr(buffer, IbvAccess.LOCAL_WRITE | IbvAccess.ALL_REMOTE);
             smallCq = ctx.createCq(16, 0);
             bulkCq = ctx.createCq(256, 0);
-            small = qp(pd, smallCq);
-            bulk = qp(pd, bulkCq);
+            small = qp(pd, smallCq, 16);
+            // a slot is free again once the engine retires its request, a little after the completion
+            bulk = qp(pd, bulkCq, 2 * bulkDepth);
         }
 
-        private static IbvQp qp(final IbvPd pd, final IbvCq cq)
+        private static IbvQp qp(final IbvPd pd, final IbvCq cq, final int sendQueueDepth)
         {
             final IbvQpInitAttr init = new IbvQpInitAttr();
             init.sendCq = cq;
             init.recvCq = cq;
-            init.cap.maxSendWr = 64;
+            init.cap.maxSendWr = sendQueueDepth;
             init.cap.maxRecvWr = 1;
             return pd.createQp(init);
         }

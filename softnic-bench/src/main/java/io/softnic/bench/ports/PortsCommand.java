@@ -1,20 +1,16 @@
 package io.softnic.bench.ports;
 
+import io.softnic.bench.DirectConnect;
 import io.softnic.engine.EngineContext;
 import io.softnic.engine.SoftnicEngine;
 import io.softnic.engine.ThreadingMode;
 import io.softnic.verbs.IbvAccess;
 import io.softnic.verbs.IbvContext;
 import io.softnic.verbs.IbvCq;
-import io.softnic.verbs.IbvMigState;
 import io.softnic.verbs.IbvMr;
-import io.softnic.verbs.IbvMtu;
 import io.softnic.verbs.IbvPd;
 import io.softnic.verbs.IbvQp;
-import io.softnic.verbs.IbvQpAttr;
-import io.softnic.verbs.IbvQpAttrMask;
 import io.softnic.verbs.IbvQpInitAttr;
-import io.softnic.verbs.IbvQpState;
 import io.softnic.verbs.IbvSendFlags;
 import io.softnic.verbs.IbvSendWr;
 import io.softnic.verbs.IbvWc;
@@ -194,45 +190,14 @@ public final class PortsCommand implements Callable<Integer>
             for (int i = 0; i < qps; i++)
             {
                 final int port = i % ports + 1;
-                connect(a, b, i, port, ports, timeoutCode);
-                connect(b, a, i, port, ports, timeoutCode);
+                final int alt = ports == 1 ? DirectConnect.NO_ALTERNATE : port == 1 ? 2 : 1;
+                for (final Side[] ends : new Side[][]{{a, b}, {b, a}})
+                {
+                    final Side remote = ends[1];
+                    DirectConnect.toRts(ends[0].qps[i], port, remote.qps[i].qpNum(), remote.engine.port(port - 1).ipv4(),
+                        alt, alt == DirectConnect.NO_ALTERNATE ? 0 : remote.engine.port(alt - 1).ipv4(), timeoutCode);
+                }
             }
-        }
-
-        private static void connect(final Side local, final Side remote, final int i, final int port,
-            final int ports, final int timeoutCode)
-        {
-            final IbvQp qp = local.qps[i];
-            final IbvQpAttr attr = new IbvQpAttr();
-            attr.qpState = IbvQpState.INIT;
-            attr.portNum = port;
-            attr.qpAccessFlags = IbvAccess.LOCAL_WRITE | IbvAccess.ALL_REMOTE;
-            qp.modify(attr, IbvQpAttrMask.RC_RESET_TO_INIT);
-            attr.qpState = IbvQpState.RTR;
-            attr.pathMtu = IbvMtu.MTU_4096;
-            attr.destQpNum = remote.qps[i].qpNum();
-            attr.rqPsn = 0;
-            attr.maxDestRdAtomic = 1;
-            attr.minRnrTimer = 1;
-            attr.ahAttr.dgidIpv4 = remote.engine.port(port - 1).ipv4();
-            attr.ahAttr.portNum = port;
-            int mask = IbvQpAttrMask.RC_INIT_TO_RTR;
-            if (ports > 1)
-            {
-                final int alt = port == 1 ? 2 : 1;
-                attr.altAhAttr.dgidIpv4 = remote.engine.port(alt - 1).ipv4();
-                attr.altPortNum = alt;
-                mask |= IbvQpAttrMask.ALT_PATH;
-            }
-            qp.modify(attr, mask);
-            attr.qpState = IbvQpState.RTS;
-            attr.sqPsn = 0;
-            attr.timeout = timeoutCode;
-            attr.retryCnt = 7;
-            attr.rnrRetry = 7;
-            attr.maxRdAtomic = 1;
-            attr.pathMigState = IbvMigState.ARMED;
-            qp.modify(attr, IbvQpAttrMask.RC_RTR_TO_RTS | (ports > 1 ? IbvQpAttrMask.PATH_MIG_STATE : 0));
         }
 
         /**

@@ -59,7 +59,7 @@ final class BandwidthEngine implements RoundRobin.Post
         this.watchdog = watchdog;
         this.txDepth = config.txDepth();
         this.config = config;
-        this.links = endpoint.linkArray;
+        this.links = endpoint.links.toArray(new QpLink[0]); // by index, for the loops over every QP
         final int qps = links.length;
         posted = new long[qps];
         completed = new long[qps];

@@ -72,11 +72,6 @@ final class BufferLayout
         return maxSize;
     }
 
-    int qps()
-    {
-        return qps;
-    }
-
     int rxDepth()
     {
         return rxDepth;

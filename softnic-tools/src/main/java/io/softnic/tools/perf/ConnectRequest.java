@@ -55,6 +55,11 @@ record ConnectRequest(PerfTest test, int qpIndex, int qpCount, AtomicOp atomicOp
         {
             throw new ToolFailure("connection request carries parameters out of range");
         }
+        final String shapeProblem = PerfConfig.shapeProblem(PerfTest.values()[test], qpCount, txDepth, maxSize);
+        if (shapeProblem != null)
+        {
+            throw new ToolFailure("the client's run cannot be set up here: " + shapeProblem);
+        }
         return new ConnectRequest(PerfTest.values()[test], qpIndex, qpCount, AtomicOp.values()[atomic], txDepth,
             maxSize, RemoteBuffer.get(b));
     }

@@ -104,8 +104,7 @@ public final class PerfClient
                 PerfReport.addresses(out, ep.links, ibv.queryDevice().gidIpv4());
             }
             runRounds(ep, watchdog);
-            connector.disconnect(ep.links, PerfConnection.DISCONNECT_TIMEOUT.plus(SETUP_PER_QP.multipliedBy(
-                config.qps() / 2)));
+            connector.disconnect(ep.links, PerfConnection.disconnectTimeout(config.qps()));
         }
     }
 
@@ -188,12 +187,12 @@ public final class PerfClient
             if (bw != null)
             {
                 final BandwidthResult r = bw.run(size, iters, durationNanos);
-                if (!warmUp)
-                {
-                    observer.finished(size);
-                }
                 cost(size, ep.links.stream().mapToLong(l -> l.round.ops).sum(), cpu0, wall0, completions0,
                     interrupts0, events0, warmUp);
+                if (!warmUp)
+                {
+                    observer.finished(size); // after the cost: reading the engines' counters is not the run's work
+                }
                 done = control.out();
                 done.stat(0, r.peakBytesPerSec()).stat(1, r.avgBytesPerSec()).stat(2, r.msgRateMpps())
                     .stat(3, r.iterations());
@@ -207,11 +206,11 @@ public final class PerfClient
             {
                 op.prepare(size);
                 final long n = lat.run(op, true, iters, durationNanos);
+                cost(size, n, cpu0, wall0, completions0, interrupts0, events0, warmUp);
                 if (!warmUp)
                 {
                     observer.finished(size);
                 }
-                cost(size, n, cpu0, wall0, completions0, interrupts0, events0, warmUp);
                 ep.links.getFirst().round.ops = n;
                 final LatencyResult r = lat.result(size, n, test.rttFactor());
                 done = control.out();

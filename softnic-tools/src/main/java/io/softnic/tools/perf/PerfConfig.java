@@ -168,8 +168,28 @@ public record PerfConfig(
     public static long cqEntries(final PerfTest test, final int qps, final int txDepth)
     {
         final long send = PerfEndpoint.sendCqe(test, true, qps, txDepth);
-        final long recv = (long)qps * (BufferLayout.dataRxDepth(test, qps, txDepth) + 2) + 16;
+        final long recv = PerfEndpoint.dataRecvCqe(qps, BufferLayout.dataRxDepth(test, qps, txDepth));
         return Math.max(send, recv);
+    }
+
+    /**
+     * Why a run of this shape cannot be set up - too many requests in flight, or more registered memory than a side
+     * may take - or null if it can. Both sides ask: the client of its command line, the server of a client's request.
+     */
+    public static String shapeProblem(final PerfTest test, final int qps, final int txDepth, final int maxSize)
+    {
+        if ((long)qps * txDepth > MAX_IN_FLIGHT)
+        {
+            return "-q " + qps + " with -t " + txDepth + " asks for " + (long)qps * txDepth + " requests in flight; " +
+                "at most " + MAX_IN_FLIGHT + " (lower -t)";
+        }
+        final long bytes = bufferBytes(test, qps, txDepth, maxSize);
+        if (bytes > MAX_BUFFER_BYTES)
+        {
+            return "-q " + qps + " with messages of up to " + maxSize + " B needs " + (bytes >> 20) + " MiB of " +
+                "registered memory per side (a message per QP at least); at most " + (MAX_BUFFER_BYTES >> 20) + " MiB";
+        }
+        return null;
     }
 
     /** The bytes of the buffer each side registers for a run of {@code qps} QPs with messages up to maxSize. */

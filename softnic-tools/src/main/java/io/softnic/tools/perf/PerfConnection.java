@@ -15,6 +15,12 @@ interface PerfConnection
 {
     Duration DISCONNECT_TIMEOUT = Duration.ofSeconds(2);
 
+    /** How long the DREPs of {@code qps} connections may take in all: more with many QPs. */
+    static Duration disconnectTimeout(final int qps)
+    {
+        return DISCONNECT_TIMEOUT.plusNanos(qps * 500_000L);
+    }
+
     CmPeer peer();
 
     /** One of {@link CmState}'s values. */

@@ -35,8 +35,6 @@ final class PerfEndpoint implements AutoCloseable
     final Completions sendCq;
     final Completions recvCq;
     final List<QpLink> links;
-    /** The links by index, for loops over every QP. */
-    final QpLink[] linkArray;
     /** The whole registered buffer and its memory region (control area and every QP's region). */
     final MemorySegment buffer;
     final IbvMr mr;
@@ -64,7 +62,7 @@ final class PerfEndpoint implements AutoCloseable
             final int rxDepth = dataReceives ? layout.rxDepth() : CONTROL_RECEIVES;
             final int sendWr = sendWr(test, client, txDepth);
             final IbvCq scq = createCq(sendCqe(test, client, qps, txDepth), options);
-            final IbvCq rcq = createCq(dataReceives ? qps * (rxDepth + 2) + 16 : CONTROL_RECEIVES + 16, options);
+            final IbvCq rcq = createCq(dataReceives ? (int)dataRecvCqe(qps, rxDepth) : CONTROL_RECEIVES + 16, options);
             this.sendCq = new Completions("send", scq, 64);
             this.recvCq = new Completions("receive", rcq, 64);
             this.buffer = ibv.allocateBuffer(layout.length());
@@ -86,7 +84,6 @@ final class PerfEndpoint implements AutoCloseable
             throw ex;
         }
         this.links = Collections.unmodifiableList(made);
-        this.linkArray = made.toArray(new QpLink[0]);
     }
 
     /**
@@ -100,6 +97,12 @@ final class PerfEndpoint implements AutoCloseable
             return client ? txDepth + 2 : 4;
         }
         return Math.max(txDepth, 4) + 4;
+    }
+
+    /** Receive CQ entries for {@code qps} QPs that each keep {@code rxDepth} data receives posted. */
+    static long dataRecvCqe(final int qps, final int rxDepth)
+    {
+        return (long)qps * (rxDepth + 2) + 16;
     }
 
     /** Entries of the send CQ: room for every request a side may have outstanding on all its QPs. */

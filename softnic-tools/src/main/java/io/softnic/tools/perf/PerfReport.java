@@ -63,20 +63,10 @@ public final class PerfReport
         return Double.isNaN(v) || Double.isInfinite(v) ? "-" : String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
-    /** The banner and settings block perftest prints before the addresses. */
-    static void banner(final PrintStream out, final PerfTest test, final String device, final int qps,
-        final int txDepth, final int cqMod, final int mtu, final AtomicOp atomicOp)
-    {
-        banner(out, test, device, qps, txDepth, cqMod, mtu, atomicOp, CqOptions.POLLING);
-    }
-
-    static void banner(final PrintStream out, final PerfTest test, final String device, final int qps,
-        final int txDepth, final int cqMod, final int mtu, final AtomicOp atomicOp, final CqOptions cq)
-    {
-        banner(out, test, device, qps, txDepth, cqMod, mtu, atomicOp, cq, null);
-    }
-
-    /** ... and, when not null, a line saying how long the setup took (resources, connecting the QPs). */
+    /**
+     * The banner and settings block perftest prints before the addresses; and, when {@code setup} is not null, a line
+     * saying how long the setup took (resources, connecting the QPs).
+     */
     static void banner(final PrintStream out, final PerfTest test, final String device, final int qps,
         final int txDepth, final int cqMod, final int mtu, final AtomicOp atomicOp, final CqOptions cq,
         final String setup)

@@ -306,7 +306,7 @@ public final class PerfServer implements AutoCloseable
      */
     private void awaitDisconnect(final PerfEndpoint ep)
     {
-        final long deadline = System.nanoTime() + 2_000_000_000L + ep.links.size() * 500_000L;
+        final long deadline = System.nanoTime() + PerfConnection.disconnectTimeout(ep.links.size()).toNanos();
         for (final QpLink link : ep.links)
         {
             while (link.connection.state() == CmState.ESTABLISHED && System.nanoTime() < deadline)
@@ -324,7 +324,7 @@ public final class PerfServer implements AutoCloseable
                 }
             }
         }
-        QpConnector.of(ibv, cm).disconnect(ep.links, PerfConnection.DISCONNECT_TIMEOUT);
+        QpConnector.of(ibv, cm).disconnect(ep.links, PerfConnection.disconnectTimeout(ep.links.size()));
     }
 
     private void closeListener()

@@ -44,12 +44,6 @@ abstract class QpConnector
         return cm != null ? new Pipelined(ibv, cm) : new OneByOne(ibv);
     }
 
-    /** Through the verbs context's RdmaCm, one QP at a time. */
-    static QpConnector oneByOne(final IbvContext ibv)
-    {
-        return new OneByOne(ibv);
-    }
-
     /** How it connects, for the banner. */
     abstract String describe();
 

@@ -25,4 +25,19 @@ class ConnectRequestTest
         bytes[0] ^= 1;
         assertThrows(ToolFailure.class, () -> ConnectRequest.decode(bytes));
     }
+
+    @Test
+    void aServerRefusesARequestForMoreMemoryOrRequestsInFlightThanASideMayTake()
+    {
+        final RemoteBuffer any = new RemoteBuffer(0x1000, 1, 1 << 20);
+        // each field within its own range, the whole too large: 16384 QPs each with room for an 8 MiB message
+        final ToolFailure memory = assertThrows(ToolFailure.class, () -> ConnectRequest.decode(
+            new ConnectRequest(PerfTest.WRITE_BW, 0, PerfConfig.MAX_QPS, AtomicOp.FETCH_AND_ADD, 1,
+                PerfTest.MAX_SIZE, any).encode()));
+        assertTrue(memory.getMessage().contains("MiB of registered memory"), memory.getMessage());
+        final ToolFailure inFlight = assertThrows(ToolFailure.class, () -> ConnectRequest.decode(
+            new ConnectRequest(PerfTest.WRITE_BW, 0, PerfConfig.MAX_QPS, AtomicOp.FETCH_AND_ADD,
+                PerfConfig.MAX_TX_DEPTH, 64, any).encode()));
+        assertTrue(inFlight.getMessage().contains("requests in flight"), inFlight.getMessage());
+    }
 }
