@@ -116,6 +116,7 @@ class ContextCacheEndToEndTest
                     " loads");
                 assertTrue(cache.writeBacks() > 10L * LINKS, cache.writeBacks() + " write-backs");
                 final EngineCounters c = engine.counters();
+                awaitPublished(engine, cache.loads() - 1); // the TX pipeline publishes them every millisecond
                 assertTrue(c.get(EngineCounters.CONTEXT_LOADS) >= cache.loads() - 1, "counted as context_loads");
                 assertTrue(c.get(EngineCounters.CONTEXT_WRITE_BACKS) > 0, "counted as context_write_backs");
             }
@@ -134,6 +135,16 @@ class ContextCacheEndToEndTest
         swr.rkey = rkey;
         swr.sge(a.mr().addr() + localOffset, length, a.mr().lkey());
         a.qp().postSend(swr);
+    }
+
+    private static void awaitPublished(final SoftnicEngine engine, final long loads)
+    {
+        final long end = System.nanoTime() + 2_000_000_000L;
+        while (engine.counters().get(EngineCounters.CONTEXT_LOADS) < loads && System.nanoTime() - end < 0)
+        {
+            engine.drive();
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        }
     }
 
     private static String counters(final RcPair pair)

@@ -183,7 +183,7 @@ public final class FlowsCommand implements Callable<Integer>
             probe(a, b, duration, latency);
             final double seconds = (System.nanoTime() - start) / 1e9;
             final long moved = bulkBytes.get() - bytesBefore;
-            Thread.sleep(1); // the TX pipeline publishes the flows' statistics from its timer pass
+            Thread.sleep(3); // the TX pipeline publishes the flows' statistics every millisecond
             final double busWait = smallFlow == null ? Double.NaN :
                 (smallFlow.waitNanos() - waitBefore) / (double)Math.max(1, smallFlow.turns() - turnsBefore);
             stop.set(true);

@@ -19,7 +19,6 @@ public final class BusFlow
     private volatile long bytes;
     private volatile long turns;
     private volatile long waitNanos;
-    private volatile long refused;
     private volatile int depth;
 
     /**
@@ -77,12 +76,6 @@ public final class BusFlow
         return waitNanos;
     }
 
-    /** Turns refused because its queue was full (back-pressure on this flow alone). */
-    public long refused()
-    {
-        return refused;
-    }
-
     /** Turns waiting in its queue now. */
     public int depth()
     {
@@ -90,12 +83,11 @@ public final class BusFlow
     }
 
     /** TX thread: what the arbiter says of the flow now. */
-    void update(final long bytes, final long turns, final long waitNanos, final long refused, final int depth)
+    void update(final long bytes, final long turns, final long waitNanos, final int depth)
     {
         this.bytes = bytes;
         this.turns = turns;
         this.waitNanos = waitNanos;
-        this.refused = refused;
         this.depth = depth;
     }
 

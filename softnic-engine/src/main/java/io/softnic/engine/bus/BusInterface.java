@@ -124,8 +124,7 @@ public final class BusInterface implements ContextCache.Transfers
     public void load(final MemorySegment table, final long home, final MemorySegment lines, final long lineOffset,
         final int length)
     {
-        MemorySegment.copy(table, home, lines, lineOffset, length);
-        counters.increment(EngineCounters.CONTEXT_LOADS);
+        MemorySegment.copy(table, home, lines, lineOffset, length); // counted by the cache, published in bulk
         counters.add(EngineCounters.BUS_BYTES_FROM_HOST, length);
     }
 
@@ -135,7 +134,6 @@ public final class BusInterface implements ContextCache.Transfers
         final int length)
     {
         MemorySegment.copy(lines, lineOffset, table, home, length);
-        counters.increment(EngineCounters.CONTEXT_WRITE_BACKS);
         counters.add(EngineCounters.BUS_BYTES_TO_HOST, length);
     }
 

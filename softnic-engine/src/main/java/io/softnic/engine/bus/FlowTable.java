@@ -187,11 +187,6 @@ public final class FlowTable
         return byName.get(owner + "/" + name);
     }
 
-    public int capacity()
-    {
-        return flows.length();
-    }
-
     /** Whether some flow has a class other than 0 (then the RX pipeline takes bursts class by class). Any thread. */
     public boolean prioritized()
     {

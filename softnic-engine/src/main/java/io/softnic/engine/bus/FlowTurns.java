@@ -46,7 +46,6 @@ public final class FlowTurns
 
     private final boolean arbitrate;
     private final FlowArbiter arbiter;
-    private final int chunk;
     private final int fifo;
     /** QPs destroyed (a control operation, so a node per destroy is fine); the TX thread frees their flows. */
     private final ConcurrentLinkedQueue<Member> retired = new ConcurrentLinkedQueue<>();
@@ -70,7 +69,6 @@ public final class FlowTurns
         final int queueCapacity, final int chunkBytes)
     {
         this.arbitrate = arbitrate;
-        this.chunk = arbitrate ? chunkBytes : UNBOUNDED;
         this.arbiter = arbitrate ?
             new FlowArbiter(maxMembers + maxNamed, classes, queueCapacity, chunkBytes, chunkBytes) :
             new FlowArbiter(1, 1, maxMembers, UNBOUNDED, UNBOUNDED);
@@ -82,12 +80,6 @@ public final class FlowTurns
     public boolean arbitrates()
     {
         return arbitrate;
-    }
-
-    /** The most one turn may move: a chunk when arbitrating, everything otherwise. */
-    public int turnBytes()
-    {
-        return chunk;
     }
 
     /**
@@ -226,8 +218,7 @@ public final class FlowTurns
             if (f != null && f.arbiterFlow != BusFlow.NO_ARBITER_FLOW)
             {
                 final int a = f.arbiterFlow;
-                f.update(arbiter.bytesServed(a), arbiter.transfersStarted(a), arbiter.waitNanos(a),
-                    arbiter.refused(a), arbiter.depth(a));
+                f.update(arbiter.bytesServed(a), arbiter.transfersStarted(a), arbiter.waitNanos(a), arbiter.depth(a));
             }
         }
     }
@@ -264,11 +255,5 @@ public final class FlowTurns
             m.ownFlow(own);
         }
         return own;
-    }
-
-    /** Turns waiting now, in every flow. */
-    public boolean isEmpty()
-    {
-        return arbiter.isEmpty();
     }
 }

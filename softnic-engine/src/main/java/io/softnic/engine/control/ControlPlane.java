@@ -65,7 +65,7 @@ public final class ControlPlane
     private final TransportTimers timers;
     private final FlowTable flows;
     private final FlowTurns turns;
-    private final long[] publishedContextStats = new long[3];
+    private final long[] publishedContextStats = new long[5];
     private final UdpPort[] ports;
     private final Scheduler scheduler;
     private final DoorbellRing doorbell;
@@ -879,9 +879,13 @@ public final class ControlPlane
     /** The cache counts in its own striped adders; the counters file gets what changed since the last pass. */
     private void publishContextStats()
     {
-        publish(0, EngineCounters.CONTEXT_ACCESSES, contexts.accesses());
-        publish(1, EngineCounters.CONTEXT_HITS, contexts.hits());
+        final long hits = contexts.hits();
+        final long loads = contexts.loads();
+        publish(0, EngineCounters.CONTEXT_ACCESSES, hits + loads);
+        publish(1, EngineCounters.CONTEXT_HITS, hits);
         publish(2, EngineCounters.CONTEXT_EVICTIONS, contexts.evictions());
+        publish(3, EngineCounters.CONTEXT_LOADS, loads);
+        publish(4, EngineCounters.CONTEXT_WRITE_BACKS, contexts.writeBacks());
     }
 
     private void publish(final int slot, final int counter, final long value)
@@ -943,12 +947,6 @@ public final class ControlPlane
     public TransportTimers timers()
     {
         return timers;
-    }
-
-    /** The table of the embedded applications' QP contexts. */
-    public ContextTable contextTable()
-    {
-        return contextTable;
     }
 
     private long answer(final long request)

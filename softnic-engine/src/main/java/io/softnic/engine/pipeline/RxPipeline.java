@@ -55,6 +55,7 @@ public final class RxPipeline implements Agent
     private final byte[] deferredClass = new byte[DEFERRED];
     private int deferred;
     private int highest;
+    private final Bth classBth = new Bth();
     private UdpPort heldPort;
     private int heldSourceIpv4;
     private int heldSourcePort;
@@ -97,16 +98,14 @@ public final class RxPipeline implements Agent
             if (n > 0)
             {
                 final ReceivedDatagrams burst = port.received();
-                if (prioritized.getAsBoolean())
+                final boolean byClass = prioritized.getAsBoolean();
+                for (int i = 0; i < n; i++)
                 {
-                    work += deliverByClass(burst, n, port);
+                    work += deliver(burst, i, port, byClass);
                 }
-                else
+                if (byClass)
                 {
-                    for (int i = 0; i < n; i++)
-                    {
-                        work += deliver(burst, i, port);
-                    }
+                    takeDeferred(burst, port);
                 }
             }
         }
@@ -119,55 +118,8 @@ public final class RxPipeline implements Agent
         return work;
     }
 
-    /**
-     * The receive side of the bus's flow classes (seed 3): while some flow has a class other than 0, a burst's
-     * packets are taken class by class - every packet of class 0 first, in arrival order, then class 1 and so on - so
-     * a latency-sensitive flow's packet that arrived behind a bulk flow's burst is placed and answered before it.
-     * Order within a QP is kept (a QP is in one flow, and a full deferral buffer is emptied before it takes more).
-     * Packets too short to name a QP go with class 0; the checks they then fail are the same. (A QP moved to another
-     * flow in the middle of a burst may see that burst's packets reordered: its own loss, resent by go-back-N.)
-     */
-    private int deliverByClass(final ReceivedDatagrams burst, final int n, final UdpPort port)
-    {
-        deferred = 0;
-        highest = 0;
-        int taken = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if (burst.truncated(i))
-            {
-                counters.increment(EngineCounters.MALFORMED_DROPPED);
-                continue;
-            }
-            final MemorySegment buffer = burst.buffer(i);
-            final int length = burst.length(i);
-            final int segment = burst.gsoSize(i) <= 0 || length <= burst.gsoSize(i) ? length : burst.gsoSize(i);
-            for (int offset = 0; offset < length; offset += segment)
-            {
-                final int cls = classOf(buffer, offset, Math.min(segment, length - offset));
-                if (cls == 0)
-                {
-                    accept(buffer, offset, Math.min(segment, length - offset), port, burst.sourceIpv4(i),
-                        burst.sourcePort(i));
-                    continue;
-                }
-                if (deferred == deferredDatagram.length)
-                {
-                    taken += takeDeferred(burst, port); // full: what waits goes now, so no QP's packets overtake
-                }
-                deferredDatagram[deferred] = i;
-                deferredOffset[deferred] = offset;
-                deferredLength[deferred] = Math.min(segment, length - offset);
-                deferredClass[deferred] = (byte)cls;
-                deferred++;
-                highest = Math.max(highest, cls);
-            }
-        }
-        return n + taken + takeDeferred(burst, port);
-    }
-
-    /** The deferred packets, class by class, each class in arrival order; returns how many. */
-    private int takeDeferred(final ReceivedDatagrams burst, final UdpPort port)
+    /** The deferred packets, class by class, each class in arrival order. */
+    private void takeDeferred(final ReceivedDatagrams burst, final UdpPort port)
     {
         final int count = deferred;
         for (int cls = 1; cls <= highest; cls++)
@@ -184,7 +136,6 @@ public final class RxPipeline implements Agent
         }
         deferred = 0;
         highest = 0;
-        return count;
     }
 
     /** The priority class of the flow of the QP a packet names; 0 when it names none (yet to be checked). */
@@ -194,16 +145,23 @@ public final class RxPipeline implements Agent
         {
             return 0;
         }
-        final int qpn = (packet.get(ValueLayout.JAVA_BYTE, offset + Bth.DEST_QP_OFFSET) & 0xFF) << 16 |
-            (packet.get(ValueLayout.JAVA_BYTE, offset + Bth.DEST_QP_OFFSET + 1) & 0xFF) << 8 |
-            packet.get(ValueLayout.JAVA_BYTE, offset + Bth.DEST_QP_OFFSET + 2) & 0xFF;
-        final QueuePair qp = qpLookup.apply(qpn);
+        final QueuePair qp = qpLookup.apply(classBth.wrap(packet, offset).destQp());
         final BusFlow flow = qp == null ? null : qp.flow();
         return flow == null ? 0 : flow.priorityClass();
     }
 
-    /** Hands on datagram {@code i} of a burst, cutting a GRO super-datagram back into its datagrams. */
-    private int deliver(final ReceivedDatagrams burst, final int i, final UdpPort port)
+    /**
+     * Hands on datagram {@code i} of a burst, cutting a GRO super-datagram back into its datagrams; returns how many.
+     * <p>
+     * {@code byClass}: the receive side of the bus's flow classes (seed 3). While some flow has a class other than 0,
+     * a burst's packets are taken class by class - every packet of class 0 now, in arrival order; the others are
+     * deferred to {@link #takeDeferred} at the burst's end, class 1 first - so a latency-sensitive flow's packet that
+     * arrived behind a bulk flow's burst is placed and answered before it. Order within a QP is kept (a QP is in one
+     * flow, and a full deferral buffer is emptied before it takes more). Packets too short to name a QP go with
+     * class 0; the checks they then fail are the same. (A QP moved to another flow in the middle of a burst may see
+     * that burst's packets reordered: its own loss, resent by go-back-N.)
+     */
+    private int deliver(final ReceivedDatagrams burst, final int i, final UdpPort port, final boolean byClass)
     {
         if (burst.truncated(i))
         {
@@ -212,18 +170,29 @@ public final class RxPipeline implements Agent
         }
         final MemorySegment buffer = burst.buffer(i);
         final int length = burst.length(i);
-        final int segment = burst.gsoSize(i);
-        final int sourceIpv4 = burst.sourceIpv4(i);
-        final int sourcePort = burst.sourcePort(i);
-        if (segment <= 0 || length <= segment)
-        {
-            accept(buffer, 0, length, port, sourceIpv4, sourcePort);
-            return 1;
-        }
+        final int segment = burst.gsoSize(i) <= 0 || length <= burst.gsoSize(i) ? length : burst.gsoSize(i);
         int packets = 0;
         for (int offset = 0; offset < length; offset += segment)
         {
-            accept(buffer, offset, Math.min(segment, length - offset), port, sourceIpv4, sourcePort);
+            final int packetLength = Math.min(segment, length - offset);
+            final int cls = byClass ? classOf(buffer, offset, packetLength) : 0;
+            if (cls == 0)
+            {
+                accept(buffer, offset, packetLength, port, burst.sourceIpv4(i), burst.sourcePort(i));
+            }
+            else
+            {
+                if (deferred == deferredDatagram.length)
+                {
+                    takeDeferred(burst, port); // full: what waits goes now, so no QP's packets overtake
+                }
+                deferredDatagram[deferred] = i;
+                deferredOffset[deferred] = offset;
+                deferredLength[deferred] = packetLength;
+                deferredClass[deferred] = (byte)cls;
+                deferred++;
+                highest = Math.max(highest, cls);
+            }
             packets++;
         }
         return packets;

@@ -22,7 +22,8 @@ import java.util.function.IntSupplier;
  */
 public final class TxPipeline implements Agent, TransportTimers.Service
 {
-    private static final long TIMER_INTERVAL_NANOS = 50_000;
+    /** Statistics, an administrator's requests, failing ports: a millisecond is soon enough for each. */
+    private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000;
 
     private final Scheduler scheduler;
     private final EngineCounters counters;
@@ -35,7 +36,7 @@ public final class TxPipeline implements Agent, TransportTimers.Service
     private final long bytesPerCycle;
     private final IntFunction<QueuePair> qpLookup;
     private final IntSupplier housekeeping;
-    private long nextTimerPass;
+    private long nextHousekeeping;
     /** Set by {@link #serve}: the QP stopped only because its turn ended. */
     private boolean more;
 
@@ -89,13 +90,14 @@ public final class TxPipeline implements Agent, TransportTimers.Service
         int batches = 0;
         for (int grants = 0; grants < 2 * batch && moved < bytesPerCycle; grants++)
         {
+            final long grantAt = clock.nanoTime(); // a turn's wait runs to its grant, not to the cycle's start
             if (batches < batch && (qp = scheduler.nextBatch(batch)) != null)
             {
                 batches++;
                 work++;
-                queueTurn(qp, clock.nanoTime());
+                queueTurn(qp, grantAt);
             }
-            if (!turns.grant(clock.nanoTime())) // the turn's wait runs to now, not the cycle's start
+            if (!turns.grant(grantAt))
             {
                 break;
             }
@@ -113,11 +115,11 @@ public final class TxPipeline implements Agent, TransportTimers.Service
         {
             counters.add(EngineCounters.BUS_TURN_BYTES, moved);
         }
-        if (now - nextTimerPass >= 0)
+        work += timers.poll(now, this); // it looks at its wheel only once a tick has passed
+        if (now - nextHousekeeping >= 0)
         {
-            nextTimerPass = now + TIMER_INTERVAL_NANOS;
+            nextHousekeeping = now + HOUSEKEEPING_INTERVAL_NANOS;
             work += housekeeping.getAsInt();
-            work += timers.poll(now, this);
         }
         frame.flush();
         return work;

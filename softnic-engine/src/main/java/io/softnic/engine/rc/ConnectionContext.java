@@ -66,7 +66,7 @@ public final class ConnectionContext extends CachedContext
     static final int RESPONDER_FAILED = 236;
     static final int RECV_VECTOR = 240;
     static final int RECV_LOADED = 244;
-    static final int WRITE_RKEY = 248;
+    // 248: free
     static final int ACK_PENDING = 252;
     static final int ACK_PSN = 256;
     static final int ACK_SYNDROME = 260;
@@ -512,16 +512,6 @@ public final class ConnectionContext extends CachedContext
     void recvLoaded(final boolean value)
     {
         putBoolean(RECV_LOADED, value);
-    }
-
-    int writeRkey()
-    {
-        return getInt(WRITE_RKEY);
-    }
-
-    void writeRkey(final int value)
-    {
-        putInt(WRITE_RKEY, value);
     }
 
     boolean ackPending()

@@ -54,11 +54,6 @@ public final class ContextTable
         used.clear((int)(ctx.home() / ConnectionContext.RECORD_SIZE));
     }
 
-    public synchronized int inUse()
-    {
-        return used.cardinality();
-    }
-
     public int capacity()
     {
         return capacity;
@@ -67,11 +62,5 @@ public final class ContextTable
     public String name()
     {
         return name;
-    }
-
-    /** The records, for tests that look at what the cache wrote back. */
-    public MemorySegment records()
-    {
-        return records;
     }
 }

@@ -37,6 +37,11 @@ public final class Responder
     private final EngineCounters counters;
     private final HostRing recvRing;
     private final SgeList recvSges;
+    /**
+     * The region the WRITE in progress lands in, checked for its whole length at its FIRST packet (the context keeps
+     * the address and what remains); a region deregistered since is no longer valid and takes none of the rest.
+     */
+    private MemoryRegion writeRegion;
 
     private final ConnectionContext ctx;
 
@@ -293,7 +298,7 @@ public final class Responder
                 fatal(psn, Aeth.NAK_REMOTE_ACCESS_ERROR);
                 return;
             }
-            ctx.writeRkey(reth.rkey());
+            writeRegion = mr;
             ctx.writeAddress(va);
             ctx.writeRemaining(dmaLength);
             ctx.writeTotal(dmaLength);
@@ -309,15 +314,12 @@ public final class Responder
         }
         if (length > 0)
         {
-            // the context keeps the rkey, not the region: looked up and checked again for every packet, so a region
-            // deregistered mid-message (or a key reused since) never takes the rest of it
-            final MemoryRegion region = transport.bus().lookup(ctx.writeRkey());
-            if (!transport.bus().checkRemote(region, qp.pdn(), ctx.writeAddress(), length, IbvAccess.REMOTE_WRITE))
+            if (writeRegion == null || !writeRegion.valid())
             {
                 fatal(psn, Aeth.NAK_REMOTE_ACCESS_ERROR);
                 return;
             }
-            transport.bus().toHost(region, ctx.writeAddress(), packet.segment(), packet.payloadOffset(), length);
+            transport.bus().toHost(writeRegion, ctx.writeAddress(), packet.segment(), packet.payloadOffset(), length);
         }
         ctx.writeAddress(ctx.writeAddress() + length);
         ctx.writeRemaining(ctx.writeRemaining() - length);

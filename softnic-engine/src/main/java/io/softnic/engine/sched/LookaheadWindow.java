@@ -156,11 +156,6 @@ public final class LookaheadWindow
         return batchQpn;
     }
 
-    public int batchSize()
-    {
-        return batchSize;
-    }
-
     public long batchTag(final int index)
     {
         if (index >= batchSize)

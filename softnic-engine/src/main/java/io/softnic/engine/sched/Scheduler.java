@@ -171,12 +171,6 @@ public final class Scheduler
         }
     }
 
-    /** Work requests waiting in the look-ahead window. */
-    public int windowed()
-    {
-        return window.size();
-    }
-
     /**
      * TX thread: reads up to {@code limit} doorbell entries (the engine's ring, then each vNIC's) into the look-ahead
      * window, stopping when it is full; returns how many were read.
