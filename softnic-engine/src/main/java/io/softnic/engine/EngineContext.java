@@ -17,6 +17,9 @@ import java.util.function.Supplier;
 /** Everything an engine is configured with, in one typed object. Setters chain; {@link #conclude()} validates. */
 public final class EngineContext
 {
+    /** The bus's flow queues together (see {@link #flowQueueCapacity}): 2^25 slots, 640 MiB. */
+    public static final long MAX_FLOW_QUEUE_SLOTS = 1L << 25;
+
     private String name = "softnic0";
     private final List<InetAddress> ports = new ArrayList<>();
     private int udpPort = 4791;
@@ -78,6 +81,9 @@ public final class EngineContext
             " below busChunkBytes " + busChunkBytes);
         require(flowQueueCapacity > 0 && flowQueueCapacity <= 4096, "flowQueueCapacity out of range 1..4096");
         require(maxBusFlows >= 0 && maxBusFlows <= 65536, "maxBusFlows out of range 0..65536");
+        final long flowQueueSlots = (long)(maxQps + maxBusFlows) * flowQueueCapacity;
+        require(flowQueueSlots <= MAX_FLOW_QUEUE_SLOTS, "(maxQps + maxBusFlows) * flowQueueCapacity = " +
+            flowQueueSlots + " flow queue slots, at most " + MAX_FLOW_QUEUE_SLOTS + ": lower flowQueueCapacity");
         require(contextCacheSize > 0 && contextCacheSize <= (1 << 20),
             "contextCacheSize " + contextCacheSize + " out of range 1..2^20");
         return this;
@@ -435,7 +441,10 @@ public final class EngineContext
         return this;
     }
 
-    /** Turns one flow may have queued; a full queue refuses that flow's turns alone. */
+    /**
+     * Turns one flow may have queued; a full queue refuses that flow's turns alone. Every QP and named flow has a
+     * queue of this many slots (20 bytes each: 5.5 MB for 16k QPs at the default 16).
+     */
     public int flowQueueCapacity()
     {
         return flowQueueCapacity;

@@ -84,8 +84,9 @@ public final class ControlPlane
     private int mrCount;
     private CmControl cm;
     /** Live QPs as a compact array, replaced on create and destroy, for migrating them off a failed port. */
+    private final Object liveQpsLock = new Object();
     private QueuePair[] liveQps = new QueuePair[0];
-    private boolean liveQpsStale;
+    private volatile boolean liveQpsStale;
     /** QP table slots in use: a free one is found without walking the table. */
     private final BitSet usedQpSlots = new BitSet();
     private int lastAdminSequence;
@@ -224,24 +225,28 @@ public final class ControlPlane
     /**
      * Every live QP, for the rare passes over all of them (a port failing, a doorbell ring that overflowed): rebuilt
      * on demand after QPs came or went, so that creating and destroying a QP does not cost a walk of all of them.
+     * Any thread; it never waits for the control plane's monitor (the TX thread calls it), only for another rebuild.
      */
-    public synchronized QueuePair[] liveQps()
+    public QueuePair[] liveQps()
     {
-        if (liveQpsStale)
+        synchronized (liveQpsLock)
         {
-            final java.util.ArrayList<QueuePair> live = new java.util.ArrayList<>(qpCount);
-            for (int i = usedQpSlots.nextSetBit(0); i >= 0; i = usedQpSlots.nextSetBit(i + 1))
+            if (liveQpsStale)
             {
-                final QueuePair qp = qps.get(i);
-                if (qp != null)
+                liveQpsStale = false; // first: a QP made or destroyed during the walk marks it stale again
+                final java.util.ArrayList<QueuePair> live = new java.util.ArrayList<>();
+                for (int i = 0, n = qps.length(); i < n; i++)
                 {
-                    live.add(qp);
+                    final QueuePair qp = qps.get(i);
+                    if (qp != null)
+                    {
+                        live.add(qp);
+                    }
                 }
+                liveQps = live.toArray(new QueuePair[0]);
             }
-            liveQps = live.toArray(new QueuePair[0]);
-            liveQpsStale = false;
+            return liveQps;
         }
-        return liveQps;
     }
 
     public IbvDeviceAttr queryDevice()

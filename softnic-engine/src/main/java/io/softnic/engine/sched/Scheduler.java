@@ -323,12 +323,9 @@ public final class Scheduler
         {
             return true; // not yet: at most one sweep a millisecond, the engine ring's posts meanwhile wait
         }
-        for (final QueuePair qp : liveQps.get())
+        if (!takeAllPending(null))
         {
-            if (!takePending(qp))
-            {
-                return false;
-            }
+            return false;
         }
         sweepNeeded = false;
         nextSweepAt = now + SWEEP_INTERVAL_NANOS;
@@ -336,8 +333,8 @@ public final class Scheduler
     }
 
     /**
-     * A vNIC's ring overflowed: only that vNIC's QPs are looked at, at most once a millisecond, so a tenant that keeps
-     * raising its overflow word costs the engine one pass over the QP table a millisecond, and nobody else anything.
+     * A vNIC's ring overflowed: only that vNIC's QPs are announced, at most once a millisecond, so a tenant that keeps
+     * raising its overflow word costs the engine one pass over the live QPs a millisecond, and nobody else anything.
      */
     private boolean sweepPending(final TenantDoorbell t)
     {
@@ -346,19 +343,25 @@ public final class Scheduler
         {
             return true;
         }
-        for (int i = 0, n = t.owner.length(); i < n; i++)
+        if (!takeAllPending(t))
         {
-            if (t.owner.get(i) == t.vnicId + 1)
-            {
-                final QueuePair qp = qpLookup.apply(t.ownerBase + i);
-                if (qp != null && !takePending(qp))
-                {
-                    return false;
-                }
-            }
+            return false;
         }
         t.sweepNeeded = false;
         t.nextSweepAt = now + SWEEP_INTERVAL_NANOS;
+        return true;
+    }
+
+    /** {@link #takePending} for every QP, or (not null) every QP of that vNIC; false if the window filled first. */
+    private boolean takeAllPending(final TenantDoorbell vnic)
+    {
+        for (final QueuePair qp : liveQps.get())
+        {
+            if ((vnic == null || vnic.owns(qp.qpn())) && !takePending(qp))
+            {
+                return false;
+            }
+        }
         return true;
     }
 

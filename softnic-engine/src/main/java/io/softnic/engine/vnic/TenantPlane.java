@@ -797,26 +797,13 @@ public final class TenantPlane
                     TenantMessages.CREATE_QP_LENGTH + " or " + TenantMessages.createQpLength(a.eqs.length) + ")");
             }
             final int count = req.get(ValueLayout.JAVA_INT, TenantMessages.QP_CQ_SET_COUNT_OFFSET);
-            if (count < 1 || count > a.eqs.length || count > TenantMessages.MAX_CQ_SET)
+            if (count < 1 || count != a.eqs.length || count > TenantMessages.MAX_CQ_SET)
             {
                 throw new VnicException(CommandRing.BAD_VALUE, "a CQ set of " + count + " CQs: vNIC " +
                     a.vnic.name() + " has " + a.eqs.length + " completion vectors, the set holds one CQ per vector");
             }
             expect("create_qp", length, TenantMessages.createQpLength(count));
-            if (count != a.eqs.length)
-            {
-                throw new VnicException(CommandRing.BAD_VALUE, "a CQ set of " + count + " CQs: vNIC " +
-                    a.vnic.name() + " has " + a.eqs.length + " completion vectors, the set holds one CQ per vector");
-            }
-            recvPolicy = req.get(ValueLayout.JAVA_INT, TenantMessages.QP_RECV_POLICY_OFFSET);
-            try
-            {
-                RecvCqPolicy.validate(recvPolicy);
-            }
-            catch (final VerbsException ex)
-            {
-                throw new VnicException(CommandRing.BAD_VALUE, ex.getMessage());
-            }
+            recvPolicy = req.get(ValueLayout.JAVA_INT, TenantMessages.QP_RECV_POLICY_OFFSET); // checked on creation
             cqSet = new int[count];
             for (int i = 0; i < count; i++)
             {
